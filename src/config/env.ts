@@ -1,0 +1,153 @@
+import path from "node:path";
+import { ConfigError } from "../errors.ts";
+import { Secret } from "./secret.ts";
+
+/** How the pipeline authenticates to Graph. */
+export type GraphAuthConfig =
+  | { readonly kind: "static"; readonly token: Secret }
+  | {
+      readonly kind: "clientSecret";
+      readonly tenantId: string;
+      readonly clientId: string;
+      readonly clientSecret: Secret;
+      readonly authorityHost: string | undefined;
+    }
+  | {
+      readonly kind: "clientCertificate";
+      readonly tenantId: string;
+      readonly clientId: string;
+      readonly certificatePath: string;
+      readonly authorityHost: string | undefined;
+    };
+
+/** Everything read from the environment, parsed once. Nothing below the CLI reads process.env. */
+export interface EnvConfig {
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly embeddedPostgresPort: number;
+  readonly graphBaseUrl: string;
+  /** Undefined when nothing is configured; commands that call Graph then fail with what to set. */
+  readonly graphAuth: GraphAuthConfig | undefined;
+  readonly logLevel: string;
+}
+
+export const DEFAULT_GRAPH_BASE_URL = "https://graph.microsoft.com";
+export const DEFAULT_EMBEDDED_POSTGRES_PORT = 54329;
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+export function readEnv(env: NodeJS.ProcessEnv, cwd: string): EnvConfig {
+  const nonEmpty = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+  const graphBaseUrl = parseBaseUrl(nonEmpty("GRAPH_BASE_URL") ?? DEFAULT_GRAPH_BASE_URL);
+  const portText = nonEmpty("EMBEDDED_POSTGRES_PORT");
+  const embeddedPostgresPort =
+    portText === undefined ? DEFAULT_EMBEDDED_POSTGRES_PORT : Number(portText);
+  if (
+    !Number.isInteger(embeddedPostgresPort) ||
+    embeddedPostgresPort < 1 ||
+    embeddedPostgresPort > 65535
+  ) {
+    throw new ConfigError(`EMBEDDED_POSTGRES_PORT must be a TCP port (1-65535), got '${portText}'`);
+  }
+  const logLevel = nonEmpty("LOG_LEVEL") ?? "info";
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got '${logLevel}'`);
+  }
+  const databaseUrl = nonEmpty("DATABASE_URL");
+  if (databaseUrl !== undefined) parseDatabaseUrl(databaseUrl);
+  return Object.freeze({
+    databaseUrl,
+    dataDir: path.resolve(cwd, nonEmpty("DATA_DIR") ?? ".data"),
+    embeddedPostgresPort,
+    graphBaseUrl,
+    graphAuth: readGraphAuth(nonEmpty),
+    logLevel,
+  });
+}
+
+function readGraphAuth(get: (name: string) => string | undefined): GraphAuthConfig | undefined {
+  const token = get("GRAPH_ACCESS_TOKEN");
+  if (token) return Object.freeze({ kind: "static", token: new Secret(token) });
+  const tenantId = get("AZURE_TENANT_ID");
+  const clientId = get("AZURE_CLIENT_ID");
+  const clientSecret = get("AZURE_CLIENT_SECRET");
+  const certificatePath = get("AZURE_CLIENT_CERTIFICATE_PATH");
+  const authorityHost = get("AZURE_AUTHORITY_HOST");
+  if (!tenantId && !clientId && !clientSecret && !certificatePath) return undefined;
+  const missing = [
+    ...(tenantId ? [] : ["AZURE_TENANT_ID"]),
+    ...(clientId ? [] : ["AZURE_CLIENT_ID"]),
+    ...(clientSecret || certificatePath
+      ? []
+      : ["AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH"]),
+  ];
+  if (missing.length > 0 || !tenantId || !clientId) {
+    throw new ConfigError(`incomplete Graph credentials: set ${missing.join(", ")}`);
+  }
+  if (authorityHost !== undefined) parseAuthorityHost(authorityHost);
+  if (clientSecret) {
+    return Object.freeze({
+      kind: "clientSecret",
+      tenantId,
+      clientId,
+      clientSecret: new Secret(clientSecret),
+      authorityHost,
+    });
+  }
+  return Object.freeze({
+    kind: "clientCertificate",
+    tenantId,
+    clientId,
+    certificatePath: certificatePath ?? "",
+    authorityHost,
+  });
+}
+
+function parseBaseUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(
+      `GRAPH_BASE_URL must be a URL such as ${DEFAULT_GRAPH_BASE_URL}, got '${text}'`,
+    );
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new ConfigError(`GRAPH_BASE_URL must be http(s), got '${text}'`);
+  }
+  if (/\/(v1\.0|beta)\/?$/.test(url.pathname)) {
+    throw new ConfigError(
+      `GRAPH_BASE_URL is the root without a version (e.g. ${DEFAULT_GRAPH_BASE_URL}), got '${text}'`,
+    );
+  }
+  return url.toString().replace(/\/+$/, "");
+}
+
+function parseAuthorityHost(text: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== "https:") {
+    throw new ConfigError(
+      `AZURE_AUTHORITY_HOST must be an https URL such as https://login.microsoftonline.com`,
+    );
+  }
+}
+
+function parseDatabaseUrl(text: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "postgres:" && url.protocol !== "postgresql:")) {
+    // Never echo the value: it usually holds a password.
+    throw new ConfigError("DATABASE_URL must be a postgres:// or postgresql:// connection string");
+  }
+}

@@ -1,0 +1,52 @@
+import type { ChatMemberRow, ChatOperationRow, ListedChat, Rejected } from "../normalize/rows.ts";
+
+/** What the orchestrator needs from Graph (implemented over src/extract). */
+export interface GraphSource {
+  /** Every user id of the tenant (GET /users, paged). */
+  listUserIds(): AsyncIterable<string>;
+  /** A user id for an id or a UPN (GET /users/{idOrUpn}). */
+  resolveUserId(idOrUpn: string): Promise<string>;
+  /** The user's chat listing, page by page, as Graph sent the items. */
+  userChatPages(userId: string): AsyncIterable<readonly unknown[]>;
+  /** A chat's complete member list. */
+  chatMembers(chatId: string): Promise<readonly unknown[]>;
+  /** A chat's async operations (beta). */
+  chatOperations(chatId: string): Promise<readonly unknown[]>;
+  /** One operation, for re-polling the ones that have not ended. */
+  chatOperation(chatId: string, operationId: string): Promise<unknown>;
+  counters(): GraphCounters;
+}
+
+export interface GraphCounters {
+  readonly requests: number;
+  readonly throttled: number;
+  readonly retries: number;
+}
+
+export type Stream = "chats" | "members" | "previews" | "operations";
+export const STREAMS: readonly Stream[] = ["chats", "members", "previews", "operations"];
+
+export interface Watermark {
+  /** The newest lastUpdatedDateTime loaded, exactly as Graph sent it. */
+  readonly raw: string;
+}
+
+/** One user's result, committed with its watermarks in one transaction. */
+export interface UserLoad {
+  readonly runId: string;
+  readonly userId: string;
+  readonly seenAt: Date;
+  readonly chats: readonly ListedChat[];
+  readonly completeMembers: ReadonlyMap<string, readonly ChatMemberRow[]>;
+  readonly operations: readonly ChatOperationRow[];
+  readonly rejects: readonly Rejected[];
+  /** The listing was read to its end: chats absent from it are gone for this user. */
+  readonly listingComplete: boolean;
+  readonly streams: ReadonlySet<Stream>;
+  readonly watermarks: ReadonlyMap<Stream, string>;
+}
+
+export interface WriteCounts {
+  readonly inserted: number;
+  readonly updated: number;
+}
