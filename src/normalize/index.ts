@@ -1,0 +1,25 @@
+/** The normalize stage: Graph JSON (untrusted, `unknown`) in, typed rows out. Pure. */
+export { MEMBER_EXPANSION_LIMIT, normalizeListedChat } from "./chat.ts";
+export { normalizeMember } from "./member.ts";
+export { normalizeMembers, type NormalizedMembers } from "./member-list.ts";
+export { normalizePreview } from "./preview.ts";
+export { normalizeOperation } from "./operation.ts";
+export { normalizeUser, type GraphUserRef } from "./user.ts";
+export {
+  DEFAULT_NORMALIZE_OPTIONS,
+  resolveNormalizeOptions,
+  type NormalizeOptions,
+} from "./options.ts";
+export {
+  compareGraphTimestamps,
+  graphTimestampTicks,
+  isGraphTimestamp,
+  isNeverTimestamp,
+  latestGraphTimestamp,
+  parseGraphTimestamp,
+  type ParsedGraphTimestamp,
+} from "./timestamp.ts";
+export { sanitizeJson, sanitizeText, type SanitizedText } from "./sanitize.ts";
+export { stripODataType } from "./odata-type.ts";
+export { hashEmail } from "./redact.ts";
+export type * from "./rows.ts";
