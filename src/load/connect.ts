@@ -1,0 +1,54 @@
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+import type { Database } from "./schema.ts";
+
+export interface DatabaseOptions {
+  /** Pool size: at least the sync concurrency, since each user's load holds one connection. */
+  readonly maxConnections?: number;
+  /** Server-side statement_timeout in ms; 0 or absent for none. */
+  readonly statementTimeoutMs?: number;
+  readonly connectionTimeoutMs?: number;
+  readonly applicationName?: string;
+  /** Errors of idle pooled connections (server restart...); the pool drops those clients. */
+  readonly onIdleClientError?: (error: Error) => void;
+}
+
+export interface OpenDatabase {
+  readonly db: Kysely<Database>;
+  close(): Promise<void>;
+}
+
+export const APPLICATION_NAME = "teams-chat-sync";
+const INT8_OID = 20;
+
+/**
+ * Opens a pooled connection to the warehouse. The URL is handed to pg as is, so its
+ * parameters (sslmode, sslrootcert, application_name, options...) mean exactly what pg
+ * makes of them and win over these options. Note pg 8 treats sslmode=prefer/require/
+ * verify-ca as verify-full; add uselibpqcompat=true for libpq's weaker meanings.
+ */
+export function openDatabase(url: string, options: DatabaseOptions = {}): OpenDatabase {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 30_000,
+    application_name: options.applicationName ?? APPLICATION_NAME,
+    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+    types: { getTypeParser },
+  });
+  // Without a listener an idle client's error (e.g. the server restarting) would crash
+  // the process; the pool already discards that client.
+  pool.on("error", (error) => options.onIdleClientError?.(error));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    close: () => db.destroy(),
+  };
+}
+
+// Counts (count(*)) and the bigint identities come back as int8, which pg leaves as
+// strings; ours stay far below 2^53, so numbers are exact and easier to use.
+const getTypeParser = ((oid: number, format?: "text" | "binary") =>
+  oid === INT8_OID && format !== "binary"
+    ? (value: string) => Number(value)
+    : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser;

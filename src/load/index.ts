@@ -1,0 +1,46 @@
+export { openDatabase, APPLICATION_NAME } from "./connect.ts";
+export type { DatabaseOptions, OpenDatabase } from "./connect.ts";
+export { migrateToLatest, pendingMigrations, MIGRATIONS_FOLDER } from "./migrate.ts";
+export type { MigrateOptions, MigrateOutcome } from "./migrate.ts";
+export { FolderMigrationProvider } from "./migration-provider.ts";
+export {
+  classifyDatabaseError,
+  retryRuleFor,
+  sqlStateOf,
+  withRetry,
+  DEFAULT_DATABASE_RETRY,
+  RETRYABLE_SQLSTATES,
+} from "./retryable.ts";
+export type { RetryHooks, RetryPolicy, RetryRule, Sleep } from "./retryable.ts";
+export { loadUserResult } from "./load-user.ts";
+export type { TableWrites, UserLoadInput, UserLoadOptions, UserLoadResult } from "./load-user.ts";
+export { markDeletedChats } from "./sweep-deleted-chats.ts";
+export type { SweepResult } from "./sweep-deleted-chats.ts";
+export { startRun, updateRunCounts, finishRun, recordFailure } from "./runs.ts";
+export type { FailureInput, FinishRunInput, RunCounts, StartRunInput, StartedRun } from "./runs.ts";
+export { startUserRun, markUserSucceeded, markUserFailed, succeededUsers } from "./run-users.ts";
+export type { UserRunOutcome } from "./run-users.ts";
+export { readWatermarks } from "./read-watermarks.ts";
+export { activeChatIds } from "./read-active-chats.ts";
+export { pendingOperations, PENDING_OPERATION_STATUSES } from "./read-pending-operations.ts";
+export type { Watermark } from "./read-watermarks.ts";
+export { advanceWatermark } from "./advance-watermark.ts";
+export type { WatermarkInput } from "./advance-watermark.ts";
+export { compareTimestamps } from "./graph-timestamp.ts";
+export { recentRuns, runsInProgress, runFailures, userWatermarks, readStatus } from "./status.ts";
+export type { FailureSummary, RunSummary, UserWatermarkStatus, WarehouseStatus } from "./status.ts";
+export { upsertChats } from "./upsert-chats.ts";
+export { upsertChatMembers } from "./upsert-chat-members.ts";
+export { upsertUserChats } from "./upsert-user-chats.ts";
+export type { ListedUserChat } from "./upsert-user-chats.ts";
+export { upsertMessagePreviews } from "./upsert-message-previews.ts";
+export { upsertChatOperations } from "./upsert-chat-operations.ts";
+export { DEFAULT_CHUNK_SIZE } from "./upsert-rows.ts";
+export type { UpsertOptions, WriteCount } from "./upsert-rows.ts";
+export { markRemovedMembers } from "./mark-removed-members.ts";
+export { markRemovedUserChats } from "./mark-removed-user-chats.ts";
+export { insertRejects } from "./insert-rejects.ts";
+export { redactSecrets } from "./redact.ts";
+export type { Database, RunStatus, RunTrigger, RunUserStatus } from "./schema.ts";
+export { startEmbeddedPostgres } from "./embedded-postgres.ts";
+export type { EmbeddedPostgresOptions, RunningPostgres } from "./embedded-postgres.ts";

@@ -1,0 +1,182 @@
+import type { Kysely } from "kysely";
+import type {
+  ChatMemberRow,
+  ChatOperationRow,
+  ListedChat,
+  MessagePreviewRow,
+  Rejected,
+} from "../normalize/rows.ts";
+import { advanceWatermark, type WatermarkInput } from "./advance-watermark.ts";
+import { insertRejects } from "./insert-rejects.ts";
+import { markRemovedMembers } from "./mark-removed-members.ts";
+import { markRemovedUserChats } from "./mark-removed-user-chats.ts";
+import {
+  DEFAULT_DATABASE_RETRY,
+  withRetry,
+  type RetryHooks,
+  type RetryPolicy,
+  type Sleep,
+} from "./retryable.ts";
+import { markUserSucceeded } from "./run-users.ts";
+import type { Database } from "./schema.ts";
+import { upsertChatMembers } from "./upsert-chat-members.ts";
+import { upsertChatOperations } from "./upsert-chat-operations.ts";
+import { upsertChats } from "./upsert-chats.ts";
+import { upsertMessagePreviews } from "./upsert-message-previews.ts";
+import type { UpsertOptions, WriteCount } from "./upsert-rows.ts";
+import { upsertUserChats } from "./upsert-user-chats.ts";
+
+export interface UserLoadInput {
+  readonly runId: number;
+  readonly userId: string;
+  /** When the user's listing was read: first_seen_at / last_seen_at / removed_at. */
+  readonly seenAt: Date;
+  readonly chats: readonly ListedChat[];
+  /**
+   * Chats whose member list is known complete (a non-truncated expansion or a full
+   * GET /members): members absent from it are marked removed. Other chats' expanded
+   * members are upserted only, never used to remove anyone.
+   */
+  readonly completeMembers: ReadonlyMap<string, readonly ChatMemberRow[]>;
+  readonly operations: readonly ChatOperationRow[];
+  readonly rejects: readonly Rejected[];
+  /** The whole listing was read: chats absent from it are no longer the user's. */
+  readonly listingComplete: boolean;
+  readonly watermark: WatermarkInput | null;
+  /** More watermarks (other streams), committed in the same transaction. */
+  readonly watermarks?: readonly WatermarkInput[];
+}
+
+export interface TableWrites extends WriteCount {
+  /** Rows marked removed (removed_at set). */
+  readonly removed: number;
+}
+
+export interface UserLoadResult {
+  readonly chats: WriteCount;
+  readonly chat_members: TableWrites;
+  readonly user_chats: TableWrites;
+  readonly message_previews: WriteCount;
+  readonly chat_operations: WriteCount;
+  readonly rejects: number;
+  /** Whether any watermark moved. */
+  readonly watermarkAdvanced: boolean;
+  /** Warehouse rows inserted, changed or marked removed: 0 when nothing changed. */
+  readonly rowsWritten: number;
+  /** Transactions tried (more than 1 after a retryable error). */
+  readonly attempts: number;
+}
+
+export interface UserLoadOptions extends UpsertOptions {
+  readonly retry?: RetryPolicy;
+  readonly sleep?: Sleep;
+  readonly onRetry?: RetryHooks["onRetry"];
+}
+
+/**
+ * Commits one user's whole result in one transaction (rows, removals, rejects,
+ * watermark, the user's progress row), so a crash leaves the previous state and a
+ * rerun converges. The transaction is retried whole after a retryable database error;
+ * the writes are idempotent, so a retry after an ambiguous commit is harmless.
+ * Tables are written in a fixed order (chats, members, viewpoints, previews,
+ * operations) and rows in key order, so concurrent users sharing chats do not deadlock.
+ */
+export async function loadUserResult(
+  db: Kysely<Database>,
+  input: UserLoadInput,
+  options: UserLoadOptions = {},
+): Promise<UserLoadResult> {
+  let attempts = 0;
+  const writes = await withRetry(
+    (attempt) => {
+      attempts = attempt;
+      return db.transaction().execute((trx) => writeUser(trx, input, options));
+    },
+    options.retry ?? DEFAULT_DATABASE_RETRY,
+    options.sleep,
+    {
+      context: { userId: input.userId },
+      ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+    },
+  );
+  return { ...writes, attempts };
+}
+
+async function writeUser(
+  trx: Kysely<Database>,
+  input: UserLoadInput,
+  options: UpsertOptions,
+): Promise<Omit<UserLoadResult, "attempts">> {
+  const { seenAt, userId } = input;
+  const members: ChatMemberRow[] = [];
+  const previews: MessagePreviewRow[] = [];
+  for (const listed of input.chats) {
+    if (listed.members && !input.completeMembers.has(listed.chat.chat_id)) {
+      members.push(...listed.members);
+    }
+    if (listed.preview) previews.push(listed.preview);
+  }
+  for (const complete of input.completeMembers.values()) members.push(...complete);
+
+  const chats = await upsertChats(
+    trx,
+    input.chats.map((c) => c.chat),
+    seenAt,
+    options,
+  );
+  const memberWrites = await upsertChatMembers(trx, members, seenAt, options);
+  const membersRemoved = await markRemovedMembers(trx, input.completeMembers, seenAt);
+  const userChatWrites = await upsertUserChats(
+    trx,
+    input.chats.map((c) => ({
+      key: { user_id: userId, chat_id: c.chat.chat_id },
+      viewpoint: c.viewpoint,
+    })),
+    seenAt,
+    options,
+  );
+  const userChatsRemoved = input.listingComplete
+    ? await markRemovedUserChats(
+        trx,
+        userId,
+        input.chats.map((c) => c.chat.chat_id),
+        seenAt,
+      )
+    : 0;
+  const previewWrites = await upsertMessagePreviews(trx, previews, seenAt, options);
+  const operations = await upsertChatOperations(trx, input.operations, seenAt, options);
+  const rejects = await insertRejects(trx, input.runId, userId, input.rejects, seenAt);
+  let watermarkAdvanced = false;
+  for (const watermark of [
+    ...(input.watermark ? [input.watermark] : []),
+    ...(input.watermarks ?? []),
+  ]) {
+    if (await advanceWatermark(trx, userId, input.runId, watermark)) watermarkAdvanced = true;
+  }
+  const rowsWritten =
+    written(chats) +
+    written(memberWrites) +
+    membersRemoved +
+    written(userChatWrites) +
+    userChatsRemoved +
+    written(previewWrites) +
+    written(operations);
+  await markUserSucceeded(trx, input.runId, userId, {
+    chatsSeen: input.chats.length,
+    rowsWritten,
+  });
+  return {
+    chats,
+    chat_members: { ...memberWrites, removed: membersRemoved },
+    user_chats: { ...userChatWrites, removed: userChatsRemoved },
+    message_previews: previewWrites,
+    chat_operations: operations,
+    rejects,
+    watermarkAdvanced,
+    rowsWritten,
+  };
+}
+
+function written(count: WriteCount): number {
+  return count.inserted + count.updated;
+}

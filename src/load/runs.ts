@@ -1,0 +1,111 @@
+import { sql, type Kysely } from "kysely";
+import { redactSecrets } from "./redact.ts";
+import type { Database, RunStatus, RunTrigger } from "./schema.ts";
+import { toJsonParam } from "./json-param.ts";
+
+export interface StartRunInput {
+  readonly trigger: RunTrigger;
+  readonly streams: readonly string[];
+  /** The run's effective options, without secrets. */
+  readonly options?: Readonly<Record<string, unknown>>;
+  readonly pid?: number;
+  readonly host?: string;
+  readonly startedAt?: Date;
+}
+
+export interface StartedRun {
+  readonly runId: number;
+  readonly startedAt: Date;
+}
+
+/** Records a new run as running and returns its id. */
+export async function startRun(db: Kysely<Database>, input: StartRunInput): Promise<StartedRun> {
+  const row = await db
+    .insertInto("teams.sync_runs")
+    .values({
+      trigger: input.trigger,
+      streams: [...input.streams],
+      options: toJsonParam(input.options ?? {}),
+      pid: input.pid ?? null,
+      host: input.host ?? null,
+      ...(input.startedAt ? { started_at: input.startedAt } : {}),
+    })
+    .returning(["run_id", "started_at"])
+    .executeTakeFirstOrThrow();
+  return { runId: row.run_id, startedAt: row.started_at };
+}
+
+export interface RunCounts {
+  readonly users_total: number;
+  readonly users_succeeded: number;
+  readonly users_failed: number;
+  readonly chats_seen: number;
+  readonly requests: number;
+  readonly throttled: number;
+  readonly rows_written: number;
+  readonly rejects: number;
+}
+
+/** Stores counts so far (progress of a long run); absent counts stay as they are. */
+export async function updateRunCounts(
+  db: Kysely<Database>,
+  runId: number,
+  counts: Partial<RunCounts>,
+): Promise<void> {
+  if (Object.keys(counts).length === 0) return;
+  await db.updateTable("teams.sync_runs").set(counts).where("run_id", "=", runId).execute();
+}
+
+export interface FinishRunInput {
+  readonly status: Exclude<RunStatus, "running">;
+  readonly counts?: Partial<RunCounts>;
+  readonly error?: string | null;
+  readonly finishedAt?: Date;
+}
+
+export async function finishRun(
+  db: Kysely<Database>,
+  runId: number,
+  input: FinishRunInput,
+): Promise<void> {
+  await db
+    .updateTable("teams.sync_runs")
+    .set({
+      ...input.counts,
+      status: input.status,
+      finished_at: input.finishedAt ?? sql<Date>`now()`,
+      error: input.error == null ? null : redactSecrets(input.error),
+    })
+    .where("run_id", "=", runId)
+    .execute();
+}
+
+export interface FailureInput {
+  readonly runId: number;
+  readonly userId?: string | null;
+  readonly stream?: string | null;
+  /** HTTP status from Graph, 0 for a network error, null for a non-HTTP failure. */
+  readonly httpStatus?: number | null;
+  /** What failed. Never include a token; stored redacted and bounded anyway. */
+  readonly error: string;
+  /** Graph error code or SQLSTATE. */
+  readonly errorCode?: string | null;
+  readonly requestId?: string | null;
+  readonly at?: Date;
+}
+
+export async function recordFailure(db: Kysely<Database>, input: FailureInput): Promise<void> {
+  await db
+    .insertInto("teams.sync_failures")
+    .values({
+      run_id: input.runId,
+      user_id: input.userId ?? null,
+      stream: input.stream ?? null,
+      http_status: input.httpStatus ?? null,
+      error: redactSecrets(input.error),
+      error_code: input.errorCode ?? null,
+      request_id: input.requestId ?? null,
+      ...(input.at ? { at: input.at } : {}),
+    })
+    .execute();
+}

@@ -1,0 +1,192 @@
+import type { ColumnType, Generated } from "kysely";
+import type { Json, JsonObject } from "../normalize/rows.ts";
+
+/**
+ * The warehouse as Kysely sees it (schema `teams`, see migrations/ and DESIGN.md).
+ * Table keys are schema-qualified so every query names its schema.
+ */
+
+/** timestamptz: pg reads it as a Date; written as a Date or an ISO string. */
+export type Timestamptz = ColumnType<Date, Date | string, Date | string>;
+export type NullableTimestamptz = ColumnType<
+  Date | null,
+  Date | string | null,
+  Date | string | null
+>;
+/** timestamptz with a database default (now()). */
+export type DefaultTimestamptz = ColumnType<Date, Date | string | undefined, Date | string>;
+/** jsonb: read as parsed JSON; written as JSON text (pg would turn a JS array into a Postgres array). */
+export type Jsonb<T extends Json = Json> = ColumnType<T, string, string>;
+export type NullableJsonb<T extends Json = Json> = ColumnType<
+  T | null,
+  string | null,
+  string | null
+>;
+/** bigint identity: the pool parses int8 as a JS number (see connect.ts). */
+export type Identity = ColumnType<number, never, never>;
+
+export interface ChatsTable {
+  chat_id: string;
+  tenant_id: string | null;
+  chat_type: string | null;
+  topic: string | null;
+  web_url: string | null;
+  created_at: NullableTimestamptz;
+  last_updated_at: NullableTimestamptz;
+  last_updated_raw: string | null;
+  is_hidden_for_all_members: boolean | null;
+  migration_mode: string | null;
+  original_created_at: NullableTimestamptz;
+  meeting_join_url: string | null;
+  meeting_calendar_event_id: string | null;
+  meeting_organizer_id: string | null;
+  last_message_id: string | null;
+  last_message_at: NullableTimestamptz;
+  raw: Jsonb<JsonObject>;
+  first_seen_at: Timestamptz;
+  last_seen_at: Timestamptz;
+  deleted_at: NullableTimestamptz;
+}
+
+export interface ChatMembersTable {
+  chat_id: string;
+  membership_id: string;
+  member_type: string | null;
+  user_id: string | null;
+  display_name: string | null;
+  email: string | null;
+  tenant_id: string | null;
+  roles: ColumnType<string[], string[] | undefined, string[]>;
+  visible_history_start_at: NullableTimestamptz;
+  raw: Jsonb<JsonObject>;
+  first_seen_at: Timestamptz;
+  last_seen_at: Timestamptz;
+  removed_at: NullableTimestamptz;
+}
+
+export interface UserChatsTable {
+  user_id: string;
+  chat_id: string;
+  is_hidden: boolean | null;
+  last_message_read_at: NullableTimestamptz;
+  first_seen_at: Timestamptz;
+  last_seen_at: Timestamptz;
+  removed_at: NullableTimestamptz;
+}
+
+export interface MessagePreviewsTable {
+  chat_id: string;
+  message_id: string;
+  created_at: NullableTimestamptz;
+  is_deleted: boolean | null;
+  message_type: string | null;
+  body_content_type: string | null;
+  body_content: string | null;
+  from_kind: string | null;
+  from_user_id: string | null;
+  from_application_id: string | null;
+  from_identity_type: string | null;
+  from_display_name: string | null;
+  event_detail_type: string | null;
+  event_detail: NullableJsonb<JsonObject>;
+  first_seen_at: Timestamptz;
+  last_seen_at: Timestamptz;
+}
+
+export interface ChatOperationsTable {
+  operation_id: string;
+  chat_id: string;
+  operation_type: string | null;
+  status: string | null;
+  created_at: NullableTimestamptz;
+  last_action_at: NullableTimestamptz;
+  attempts_count: number | null;
+  target_resource_id: string | null;
+  target_resource_location: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  raw: Jsonb<JsonObject>;
+  first_seen_at: Timestamptz;
+  last_seen_at: Timestamptz;
+}
+
+export type RunTrigger = "manual" | "cron" | "backfill";
+export type RunStatus = "running" | "succeeded" | "partial" | "failed";
+export type RunUserStatus = "running" | "succeeded" | "failed";
+
+export interface SyncRunsTable {
+  run_id: Identity;
+  started_at: DefaultTimestamptz;
+  finished_at: NullableTimestamptz;
+  trigger: RunTrigger;
+  status: Generated<RunStatus>;
+  users_total: Generated<number>;
+  users_succeeded: Generated<number>;
+  users_failed: Generated<number>;
+  chats_seen: Generated<number>;
+  requests: Generated<number>;
+  throttled: Generated<number>;
+  rows_written: Generated<number>;
+  rejects: Generated<number>;
+  streams: ColumnType<string[], string[] | undefined, string[]>;
+  options: ColumnType<JsonObject, string | undefined, string>;
+  error: string | null;
+  pid: number | null;
+  host: string | null;
+}
+
+export interface SyncWatermarksTable {
+  stream: string;
+  user_id: string;
+  watermark: NullableTimestamptz;
+  watermark_raw: string | null;
+  run_id: number | null;
+  updated_at: DefaultTimestamptz;
+}
+
+export interface SyncFailuresTable {
+  id: Identity;
+  run_id: number;
+  user_id: string | null;
+  stream: string | null;
+  http_status: number | null;
+  error: string;
+  error_code: string | null;
+  request_id: string | null;
+  at: DefaultTimestamptz;
+}
+
+export interface SyncRejectsTable {
+  id: Identity;
+  run_id: number;
+  user_id: string | null;
+  kind: string;
+  context: string;
+  reason: string;
+  raw: NullableJsonb;
+  at: DefaultTimestamptz;
+}
+
+export interface SyncRunUsersTable {
+  run_id: number;
+  user_id: string;
+  status: RunUserStatus;
+  started_at: DefaultTimestamptz;
+  finished_at: NullableTimestamptz;
+  chats_seen: number | null;
+  rows_written: number | null;
+  error: string | null;
+}
+
+export interface Database {
+  "teams.chats": ChatsTable;
+  "teams.chat_members": ChatMembersTable;
+  "teams.user_chats": UserChatsTable;
+  "teams.message_previews": MessagePreviewsTable;
+  "teams.chat_operations": ChatOperationsTable;
+  "teams.sync_runs": SyncRunsTable;
+  "teams.sync_watermarks": SyncWatermarksTable;
+  "teams.sync_failures": SyncFailuresTable;
+  "teams.sync_rejects": SyncRejectsTable;
+  "teams.sync_run_users": SyncRunUsersTable;
+}

@@ -1,0 +1,157 @@
+import type {
+  ChatMemberRow,
+  ChatOperationRow,
+  ChatRow,
+  ListedChat,
+  MessagePreviewRow,
+  UserChatRow,
+} from "../../src/normalize/rows.ts";
+import type { UserLoadInput } from "../../src/load/load-user.ts";
+
+export function chatRow(chatId: string, overrides: Partial<ChatRow> = {}): ChatRow {
+  return {
+    chat_id: chatId,
+    tenant_id: "tenant-1",
+    chat_type: "group",
+    topic: `Topic of ${chatId}`,
+    web_url: `https://teams.example/l/chat/${encodeURIComponent(chatId)}`,
+    created_at: "2024-03-01T10:00:00.1234567Z",
+    last_updated_at: "2024-03-02T10:00:00.51Z",
+    last_updated_raw: "2024-03-02T10:00:00.51Z",
+    is_hidden_for_all_members: false,
+    migration_mode: null,
+    original_created_at: null,
+    meeting_join_url: null,
+    meeting_calendar_event_id: null,
+    meeting_organizer_id: null,
+    last_message_id: `${chatId}-msg-1`,
+    last_message_at: "2024-03-03T10:00:00Z",
+    raw: { id: chatId, chatType: "group" },
+    ...overrides,
+  };
+}
+
+export function memberRow(
+  chatId: string,
+  membershipId: string,
+  overrides: Partial<ChatMemberRow> = {},
+): ChatMemberRow {
+  return {
+    chat_id: chatId,
+    membership_id: membershipId,
+    member_type: "aadUserConversationMember",
+    user_id: `user-of-${membershipId}`,
+    display_name: `Member ${membershipId}`,
+    email: `${membershipId}@example.com`,
+    tenant_id: "tenant-1",
+    roles: ["owner"],
+    visible_history_start_at: null,
+    raw: { id: membershipId },
+    ...overrides,
+  };
+}
+
+export function viewpoint(
+  userId: string,
+  chatId: string,
+  overrides: Partial<UserChatRow> = {},
+): UserChatRow {
+  return {
+    user_id: userId,
+    chat_id: chatId,
+    is_hidden: false,
+    last_message_read_at: "2024-03-03T09:00:00Z",
+    ...overrides,
+  };
+}
+
+export function previewRow(
+  chatId: string,
+  messageId: string,
+  overrides: Partial<MessagePreviewRow> = {},
+): MessagePreviewRow {
+  return {
+    chat_id: chatId,
+    message_id: messageId,
+    created_at: "2024-03-03T10:00:00Z",
+    is_deleted: false,
+    message_type: "message",
+    body_content_type: "text",
+    body_content: `Hello from ${messageId}`,
+    from_kind: "user",
+    from_user_id: "sender-1",
+    from_application_id: null,
+    from_identity_type: "aadUser",
+    from_display_name: "Sender One",
+    event_detail_type: null,
+    event_detail: null,
+    ...overrides,
+  };
+}
+
+export function operationRow(
+  chatId: string,
+  operationId: string,
+  overrides: Partial<ChatOperationRow> = {},
+): ChatOperationRow {
+  return {
+    operation_id: operationId,
+    chat_id: chatId,
+    operation_type: "createChat",
+    status: "inProgress",
+    created_at: "2024-03-01T10:00:00Z",
+    last_action_at: "2024-03-01T10:00:05Z",
+    attempts_count: 1,
+    target_resource_id: chatId,
+    target_resource_location: `/chats('${chatId}')`,
+    error_code: null,
+    error_message: null,
+    raw: { id: operationId },
+    ...overrides,
+  };
+}
+
+/** One chat as a user's listing shows it, with a complete (untruncated) member expansion. */
+export function listed(
+  userId: string,
+  chatId: string,
+  members: ChatMemberRow[] = [memberRow(chatId, "m1"), memberRow(chatId, "m2")],
+  overrides: Partial<ListedChat> = {},
+): ListedChat {
+  return {
+    chat: chatRow(chatId),
+    viewpoint: viewpoint(userId, chatId),
+    members,
+    membersMayBeTruncated: false,
+    preview: previewRow(chatId, `${chatId}-msg-1`),
+    ...overrides,
+  };
+}
+
+/**
+ * A user's load input where every non-truncated expansion counts as a complete member
+ * list (as the orchestrator will do), the listing is complete, and no watermark.
+ */
+export function userInput(
+  runId: number,
+  userId: string,
+  chats: ListedChat[],
+  overrides: Partial<UserLoadInput> = {},
+): UserLoadInput {
+  const completeMembers = new Map<string, ChatMemberRow[]>();
+  for (const c of chats) {
+    if (c.members && !c.membersMayBeTruncated) completeMembers.set(c.chat.chat_id, c.members);
+  }
+  return {
+    runId,
+    userId,
+    seenAt: new Date("2024-04-01T00:00:00Z"),
+    chats,
+    completeMembers,
+    operations: [],
+    rejects: [],
+    listingComplete: true,
+    watermark: null,
+    ...overrides,
+  };
+}

@@ -1,0 +1,308 @@
+import { sql } from "kysely";
+import { describe, expect, it } from "vitest";
+import { migrateToLatest, pendingMigrations } from "../../src/load/migrate.ts";
+import { useWarehouse } from "./warehouse.ts";
+
+const warehouse = useWarehouse();
+
+/** DESIGN.md's warehouse schema, column by column, as udt names. */
+const DESIGN: Record<string, { key: string[]; columns: Record<string, string> }> = {
+  chats: {
+    key: ["chat_id"],
+    columns: {
+      chat_id: "text",
+      tenant_id: "text",
+      chat_type: "text",
+      topic: "text",
+      web_url: "text",
+      created_at: "timestamptz",
+      last_updated_at: "timestamptz",
+      is_hidden_for_all_members: "bool",
+      meeting_join_url: "text",
+      meeting_organizer_id: "text",
+      last_message_id: "text",
+      last_message_at: "timestamptz",
+      raw: "jsonb",
+      first_seen_at: "timestamptz",
+      last_seen_at: "timestamptz",
+      deleted_at: "timestamptz",
+    },
+  },
+  chat_members: {
+    key: ["chat_id", "membership_id"],
+    columns: {
+      chat_id: "text",
+      membership_id: "text",
+      member_type: "text",
+      user_id: "text",
+      display_name: "text",
+      email: "text",
+      tenant_id: "text",
+      roles: "_text",
+      visible_history_start_at: "timestamptz",
+      first_seen_at: "timestamptz",
+      last_seen_at: "timestamptz",
+      removed_at: "timestamptz",
+    },
+  },
+  user_chats: {
+    key: ["user_id", "chat_id"],
+    columns: {
+      user_id: "text",
+      chat_id: "text",
+      is_hidden: "bool",
+      last_message_read_at: "timestamptz",
+      first_seen_at: "timestamptz",
+      last_seen_at: "timestamptz",
+      removed_at: "timestamptz",
+    },
+  },
+  message_previews: {
+    key: ["chat_id", "message_id"],
+    columns: {
+      chat_id: "text",
+      message_id: "text",
+      created_at: "timestamptz",
+      is_deleted: "bool",
+      message_type: "text",
+      body_content_type: "text",
+      body_content: "text",
+      from_user_id: "text",
+      from_application_id: "text",
+      from_display_name: "text",
+      event_detail_type: "text",
+      event_detail: "jsonb",
+      first_seen_at: "timestamptz",
+    },
+  },
+  chat_operations: {
+    key: ["operation_id"],
+    columns: {
+      operation_id: "text",
+      chat_id: "text",
+      operation_type: "text",
+      status: "text",
+      created_at: "timestamptz",
+      last_action_at: "timestamptz",
+      attempts_count: "int4",
+      target_resource_id: "text",
+      target_resource_location: "text",
+      error_code: "text",
+      error_message: "text",
+      first_seen_at: "timestamptz",
+      last_seen_at: "timestamptz",
+    },
+  },
+  sync_runs: {
+    key: ["run_id"],
+    columns: {
+      run_id: "int8",
+      started_at: "timestamptz",
+      finished_at: "timestamptz",
+      trigger: "text",
+      status: "text",
+      error: "text",
+    },
+  },
+  sync_watermarks: {
+    key: ["stream", "user_id"],
+    columns: {
+      stream: "text",
+      user_id: "text",
+      watermark: "timestamptz",
+      watermark_raw: "text",
+      run_id: "int8",
+      updated_at: "timestamptz",
+    },
+  },
+  sync_failures: {
+    key: ["id"],
+    columns: {
+      id: "int8",
+      run_id: "int8",
+      user_id: "text",
+      stream: "text",
+      http_status: "int4",
+      error: "text",
+      at: "timestamptz",
+    },
+  },
+};
+
+/** What this project adds to DESIGN.md (adding is allowed, renaming is not). */
+const ADDED: Record<string, Record<string, string>> = {
+  chats: {
+    last_updated_raw: "text",
+    migration_mode: "text",
+    original_created_at: "timestamptz",
+    meeting_calendar_event_id: "text",
+  },
+  chat_members: { raw: "jsonb" },
+  user_chats: {},
+  message_previews: { from_kind: "text", from_identity_type: "text", last_seen_at: "timestamptz" },
+  chat_operations: { raw: "jsonb" },
+  sync_runs: {
+    users_total: "int4",
+    users_succeeded: "int4",
+    users_failed: "int4",
+    chats_seen: "int4",
+    requests: "int4",
+    throttled: "int4",
+    rows_written: "int4",
+    rejects: "int4",
+    streams: "_text",
+    options: "jsonb",
+    pid: "int4",
+    host: "text",
+  },
+  sync_watermarks: {},
+  sync_failures: { error_code: "text", request_id: "text" },
+};
+
+const NEW_TABLES: Record<string, { key: string[]; columns: Record<string, string> }> = {
+  sync_rejects: {
+    key: ["id"],
+    columns: {
+      id: "int8",
+      run_id: "int8",
+      user_id: "text",
+      kind: "text",
+      context: "text",
+      reason: "text",
+      raw: "jsonb",
+      at: "timestamptz",
+    },
+  },
+  sync_run_users: {
+    key: ["run_id", "user_id"],
+    columns: {
+      run_id: "int8",
+      user_id: "text",
+      status: "text",
+      started_at: "timestamptz",
+      finished_at: "timestamptz",
+      chats_seen: "int4",
+      rows_written: "int4",
+      error: "text",
+    },
+  },
+};
+
+describe("migrations", () => {
+  it("create every DESIGN.md table and column in schema teams with its type, plus only the documented additions", async () => {
+    const { rows } = await sql<{ table_name: string; column_name: string; udt_name: string }>`
+      select c.table_name, c.column_name, c.udt_name
+      from information_schema.columns c
+      join information_schema.tables t using (table_schema, table_name)
+      where c.table_schema = 'teams' and t.table_type = 'BASE TABLE'
+        and c.table_name not like 'kysely_migration%'
+      order by c.table_name, c.column_name`.execute(warehouse.db);
+    const actual: Record<string, Record<string, string>> = {};
+    for (const r of rows) (actual[r.table_name] ??= {})[r.column_name] = r.udt_name;
+
+    const expected: Record<string, Record<string, string>> = {};
+    for (const [table, { columns }] of Object.entries(DESIGN)) {
+      expected[table] = { ...columns, ...ADDED[table] };
+    }
+    for (const [table, { columns }] of Object.entries(NEW_TABLES)) expected[table] = columns;
+    expect(actual).toEqual(expected);
+  });
+
+  it("give every table the primary key DESIGN.md lists", async () => {
+    const { rows } = await sql<{ table_name: string; columns: string[] }>`
+      select rel.relname as table_name,
+             array(select a.attname from unnest(con.conkey) with ordinality k(attnum, n)
+                   join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.attnum
+                   order by k.n)::text[] as columns
+      from pg_constraint con
+      join pg_class rel on rel.oid = con.conrelid
+      join pg_namespace ns on ns.oid = rel.relnamespace
+      where ns.nspname = 'teams' and con.contype = 'p' and rel.relname not like 'kysely_migration%'`.execute(
+      warehouse.db,
+    );
+    const actual = Object.fromEntries(rows.map((r) => [r.table_name, r.columns]));
+    const expected = Object.fromEntries(
+      Object.entries({ ...DESIGN, ...NEW_TABLES }).map(([t, { key }]) => [t, key]),
+    );
+    expect(actual).toEqual(expected);
+  });
+
+  it("comment on every table and every column of schema teams (BI tools show them)", async () => {
+    const { rows: tables } = await sql<{ name: string; comment: string | null }>`
+      select c.relname as name, obj_description(c.oid, 'pg_class') as comment
+      from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = 'teams' and c.relkind = 'r'`.execute(warehouse.db);
+    expect(tables.length).toBe(12);
+    expect(tables.filter((t) => !t.comment?.trim()).map((t) => t.name)).toEqual([]);
+
+    const { rows: columns } = await sql<{ name: string; comment: string | null }>`
+      select c.relname || '.' || a.attname as name, col_description(c.oid, a.attnum) as comment
+      from pg_class c
+      join pg_namespace n on n.oid = c.relnamespace
+      join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+      where n.nspname = 'teams' and c.relkind = 'r'`.execute(warehouse.db);
+    expect(columns.length).toBeGreaterThan(100);
+    expect(columns.filter((c) => !c.comment?.trim()).map((c) => c.name)).toEqual([]);
+  });
+
+  it("explain in comments what NULL and bookkeeping columns mean", async () => {
+    const comment = async (table: string, column: string) => {
+      const { rows } = await sql<{ c: string }>`
+        select col_description(${`teams.${table}`}::regclass,
+          (select attnum from pg_attribute where attrelid = ${`teams.${table}`}::regclass and attname = ${column})::int) as c`.execute(
+        warehouse.db,
+      );
+      return rows[0]?.c ?? "";
+    };
+    expect(await comment("user_chats", "last_message_read_at")).toMatch(/never/);
+    expect(await comment("chats", "last_seen_at")).toMatch(/unchanged/);
+    expect(await comment("user_chats", "removed_at")).toMatch(/keeps the last viewpoint/);
+    const { rows } = await sql<{ c: string }>`
+      select obj_description('teams.message_previews'::regclass, 'pg_class') as c`.execute(
+      warehouse.db,
+    );
+    expect(rows[0]?.c).toMatch(/SAMPLE/);
+  });
+
+  it("index what analysts and the sync look up", async () => {
+    const { rows } = await sql<{ indexname: string; indexdef: string }>`
+      select indexname, indexdef from pg_indexes
+      where schemaname = 'teams' and indexname not like '%pkey'
+      order by indexname`.execute(warehouse.db);
+    expect(rows.map((r) => r.indexdef.replace(/ USING btree/, ""))).toEqual([
+      "CREATE INDEX chat_members_user_id_idx ON teams.chat_members (user_id)",
+      "CREATE INDEX chat_operations_chat_id_idx ON teams.chat_operations (chat_id)",
+      "CREATE INDEX chat_operations_pending_idx ON teams.chat_operations (status, chat_id, operation_id) WHERE (status = ANY (ARRAY['notStarted'::text, 'inProgress'::text]))",
+      "CREATE INDEX message_previews_chat_id_created_at_idx ON teams.message_previews (chat_id, created_at)",
+      "CREATE INDEX message_previews_created_at_idx ON teams.message_previews (created_at)",
+      "CREATE INDEX sync_failures_run_id_idx ON teams.sync_failures (run_id)",
+      "CREATE INDEX sync_rejects_run_id_idx ON teams.sync_rejects (run_id)",
+      "CREATE INDEX sync_watermarks_run_id_idx ON teams.sync_watermarks (run_id)",
+      "CREATE INDEX user_chats_chat_id_idx ON teams.user_chats (chat_id)",
+    ]);
+  });
+
+  it("migrate to latest a second time as a no-op, with nothing pending", async () => {
+    const again = await migrateToLatest(warehouse.db);
+    expect(again).toEqual({ results: [], error: undefined });
+    expect(await pendingMigrations(warehouse.db)).toEqual([]);
+    const { rows } = await sql<{ name: string }>`
+      select name from teams.kysely_migration order by name`.execute(warehouse.db);
+    expect(rows.map((r) => r.name)).toEqual([
+      "2026-11-23T12-00_create-teams-schema",
+      "2026-11-23T12-01_create-analyst-indexes",
+      "2026-11-23T12-02_comment-tables-and-columns",
+    ]);
+  });
+
+  it("constrain sync_runs.trigger and status to their documented values", async () => {
+    await expect(
+      sql`insert into teams.sync_runs (trigger) values ('hourly')`.execute(warehouse.db),
+    ).rejects.toMatchObject({ code: "23514" });
+    await expect(
+      sql`insert into teams.sync_runs (trigger, status) values ('cron', 'done')`.execute(
+        warehouse.db,
+      ),
+    ).rejects.toMatchObject({ code: "23514" });
+  });
+});
