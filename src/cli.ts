@@ -1,17 +1,46 @@
-import { Command } from "commander";
+import { Command, CommanderError } from "commander";
+import { migrateCommand } from "./cli/commands/migrate.ts";
+import { statusCommand } from "./cli/commands/status.ts";
+import { syncCommand } from "./cli/commands/sync.ts";
+import { EXIT } from "./cli/exit-codes.ts";
+import { ConfigError } from "./errors.ts";
 
 const program = new Command("teams-chat-sync")
   .description("Export Microsoft Teams chats from Microsoft Graph into a Postgres warehouse.")
-  .showHelpAfterError();
+  .showHelpAfterError()
+  .exitOverride()
+  .addCommand(migrateCommand())
+  .addCommand(syncCommand("sync"))
+  .addCommand(syncCommand("backfill"));
 
-for (const name of ["migrate", "sync", "backfill", "schedule", "status", "simulate", "demo"]) {
-  program
-    .command(name)
-    .description("not built yet")
-    .action(() => {
-      console.error(`teams-chat-sync ${name}: not built yet`);
-      process.exitCode = 1;
-    });
+for (const name of ["schedule"]) {
+  program.command(name).description("not built yet");
+}
+program.addCommand(statusCommand());
+for (const name of ["simulate", "demo"]) {
+  program.command(name).description("not built yet");
+}
+for (const command of program.commands) command.exitOverride();
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  process.exitCode = exitCodeFor(error);
 }
 
-await program.parseAsync();
+/** One line on stderr that says what failed and what to do; the exit code of DESIGN.md. */
+function exitCodeFor(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // Help and version are exits with code 0; everything else commander raises is usage.
+    return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof ConfigError) {
+    console.error(`teams-chat-sync: configuration: ${message}`);
+    return EXIT.fatal;
+  }
+  const cause =
+    error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : "";
+  console.error(`teams-chat-sync: ${message}${cause}`);
+  return EXIT.fatal;
+}

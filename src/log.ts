@@ -1,4 +1,5 @@
 import { pino, type Logger } from "pino";
+import pretty from "pino-pretty";
 
 export type { Logger };
 
@@ -24,8 +25,13 @@ export interface LoggerOptions {
   readonly destination?: NodeJS.WritableStream;
 }
 
-/** Structured JSON logs on stderr: quiet at info when all is well, precise when not. */
+/**
+ * Structured JSON logs on stderr for cron and pipelines; the same lines made readable
+ * when stderr is a terminal. Quiet at info when all is well, precise when not.
+ */
 export function createLogger(options: LoggerOptions): Logger {
+  const destination = options.destination ?? process.stderr;
+  const tty = (destination as NodeJS.WriteStream).isTTY === true;
   return pino(
     {
       level: options.level,
@@ -33,6 +39,13 @@ export function createLogger(options: LoggerOptions): Logger {
       redact: { paths: REDACT, censor: "[redacted]" },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    (options.destination ?? process.stderr) as pino.DestinationStream,
+    tty
+      ? pretty({
+          destination: 2,
+          sync: true,
+          ignore: "pid,hostname,app",
+          translateTime: "SYS:HH:MM:ss",
+        })
+      : (destination as pino.DestinationStream),
   );
 }

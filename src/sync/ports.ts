@@ -26,14 +26,9 @@ export interface GraphCounters {
 export type Stream = "chats" | "members" | "previews" | "operations";
 export const STREAMS: readonly Stream[] = ["chats", "members", "previews", "operations"];
 
-export interface Watermark {
-  /** The newest lastUpdatedDateTime loaded, exactly as Graph sent it. */
-  readonly raw: string;
-}
-
 /** One user's result, committed with its watermarks in one transaction. */
 export interface UserLoad {
-  readonly runId: string;
+  readonly runId: number;
   readonly userId: string;
   readonly seenAt: Date;
   readonly chats: readonly ListedChat[];
@@ -44,6 +39,8 @@ export interface UserLoad {
   readonly listingComplete: boolean;
   readonly streams: ReadonlySet<Stream>;
   readonly watermarks: ReadonlyMap<Stream, string>;
+  /** Chats whose shared rows an earlier user committed in this run: only the viewpoint is written. */
+  readonly sharedRowsLoaded: ReadonlySet<string>;
 }
 
 export interface WriteCounts {

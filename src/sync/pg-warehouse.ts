@@ -1,0 +1,91 @@
+import os from "node:os";
+import type { Kysely } from "kysely";
+import {
+  activeChatIds,
+  finishRun,
+  loadUserResult,
+  markDeletedChats,
+  markUserFailed,
+  pendingOperations,
+  readWatermarks,
+  recordFailure,
+  startRun,
+  type Database,
+} from "../load/index.ts";
+import type { Stream } from "./ports.ts";
+import type { Warehouse } from "./warehouse.ts";
+
+/** The orchestrator's warehouse port over the load stage's SQL operations. */
+export function pgWarehouse(db: Kysely<Database>): Warehouse {
+  return {
+    async startRun(input) {
+      const started = await startRun(db, { ...input, pid: process.pid, host: os.hostname() });
+      return started.runId;
+    },
+    async finishRun(runId, status, counts, error) {
+      if (status === "running") throw new Error("a run cannot finish as running");
+      await finishRun(db, runId, {
+        status,
+        error,
+        counts: {
+          users_total: counts.usersTotal,
+          users_succeeded: counts.usersSucceeded,
+          users_failed: counts.usersFailed,
+          chats_seen: counts.chatsSeen,
+          requests: counts.requests,
+          throttled: counts.throttled,
+          rows_written: counts.rowsWritten,
+          rejects: counts.rejects,
+        },
+      });
+    },
+    async recordFailure(failure) {
+      await recordFailure(db, failure);
+      if (failure.userId && failure.stream === "chats") {
+        await markUserFailed(db, failure.runId, failure.userId, failure.error);
+      }
+    },
+    async readWatermarks(streams) {
+      const result = new Map<Stream, Map<string, string>>();
+      for (const stream of streams) {
+        const byUser = new Map<string, string>();
+        for (const [userId, watermark] of await readWatermarks(db, stream))
+          byUser.set(userId, watermark.raw);
+        result.set(stream, byUser);
+      }
+      return result;
+    },
+    knownChatIds: (userId) => activeChatIds(db, userId),
+    pendingOperations: () => pendingOperations(db),
+    async loadUser(load) {
+      const result = await loadUserResult(db, {
+        runId: load.runId,
+        userId: load.userId,
+        seenAt: load.seenAt,
+        chats: load.chats,
+        completeMembers: load.completeMembers,
+        operations: load.operations,
+        rejects: load.rejects,
+        listingComplete: load.listingComplete,
+        watermark: null,
+        watermarks: [...load.watermarks].map(([stream, raw]) => ({ stream, value: raw, raw })),
+        sharedRowsLoaded: load.sharedRowsLoaded,
+      });
+      const tables = [
+        result.chats,
+        result.chat_members,
+        result.user_chats,
+        result.message_previews,
+        result.chat_operations,
+      ];
+      return {
+        inserted: tables.reduce((n, t) => n + t.inserted, 0),
+        updated: result.rowsWritten - tables.reduce((n, t) => n + t.inserted, 0),
+      };
+    },
+    async markDeletedChats(at) {
+      const result = await markDeletedChats(db, at);
+      return result.deleted;
+    },
+  };
+}

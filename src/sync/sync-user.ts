@@ -1,0 +1,215 @@
+import type { Logger } from "../log.ts";
+import {
+  latestGraphTimestamp,
+  normalizeListedChat,
+  normalizeMembers,
+  normalizeOperation,
+  type NormalizeOptions,
+} from "../normalize/index.ts";
+import type { ChatMemberRow, ChatOperationRow, ListedChat, Rejected } from "../normalize/rows.ts";
+import { changedSince } from "./changed-since.ts";
+import type { SyncOptions } from "./options.ts";
+import type { GraphSource, Stream, WriteCounts } from "./ports.ts";
+import type { SharedFetches } from "./shared-fetches.ts";
+import type { Warehouse } from "./warehouse.ts";
+
+/** What a run shares between its users. */
+export interface RunContext {
+  readonly runId: number;
+  readonly options: SyncOptions;
+  readonly normalize: NormalizeOptions;
+  readonly graph: GraphSource;
+  readonly warehouse: Warehouse | null;
+  readonly logger: Logger;
+  readonly now: () => Date;
+  /** Per stream, per user: the watermark (raw lastUpdatedDateTime) of the last committed run. */
+  readonly watermarks: ReadonlyMap<Stream, ReadonlyMap<string, string>>;
+  /** Operations that had not ended at the last run, by chat: re-polled until they end. */
+  readonly pendingOperations: ReadonlyMap<string, readonly string[]>;
+  /** Chats whose shared rows (chat, preview, members) a user already committed in this run. */
+  readonly chatsLoaded: Set<string>;
+  readonly members: SharedFetches<ChatMemberRow[]>;
+  readonly operations: SharedFetches<ChatOperationRow[]>;
+  /** Bounds follow-up calls in flight across the run (the rate limiter paces them). */
+  readonly followUpLimit: <T>(fn: () => Promise<T>) => Promise<T>;
+}
+
+/** A follow-up call that failed: the user's rows still commit, its watermark stays. */
+export interface FollowUpFailure {
+  readonly stream: Stream;
+  readonly chatId: string;
+  readonly error: unknown;
+}
+
+export interface UserOutcome {
+  readonly userId: string;
+  readonly chats: number;
+  readonly members: number;
+  readonly previews: number;
+  readonly operations: number;
+  readonly rejects: readonly Rejected[];
+  readonly written: WriteCounts;
+  readonly followUpFailures: readonly FollowUpFailure[];
+}
+
+/**
+ * One user: list every chat (the only complete source), normalize, make the follow-up
+ * calls for chats new or changed since the user's watermarks, then commit the user's rows
+ * and new watermarks in one transaction. A listing error throws: nothing of this user is
+ * written, and its previous watermark stays.
+ */
+export async function syncUser(run: RunContext, userId: string): Promise<UserOutcome> {
+  const { options } = run;
+  const chats = new Map<string, ListedChat>();
+  const rejects: Rejected[] = [];
+  for await (const page of run.graph.userChatPages(userId)) {
+    for (const item of page) {
+      const result = normalizeListedChat(item, userId, run.normalize);
+      if (!result.ok) {
+        rejects.push(result.rejected);
+        continue;
+      }
+      warn(run, result.warnings, { userId, chatId: result.value.chat.chat_id });
+      // Graph has been seen repeating an item across pages: the last one wins.
+      chats.set(result.value.chat.chat_id, result.value);
+    }
+  }
+  const known = run.warehouse ? await run.warehouse.knownChatIds(userId) : new Set<string>();
+  const completeMembers = new Map<string, ChatMemberRow[]>();
+  const operations: ChatOperationRow[] = [];
+  const failures: FollowUpFailure[] = [];
+  const tasks: Promise<void>[] = [];
+  const followUp = (stream: Stream, chatId: string, work: () => Promise<void>): void => {
+    tasks.push(
+      run.followUpLimit(work).catch((error: unknown) => {
+        failures.push({ stream, chatId, error });
+      }),
+    );
+  };
+
+  if (options.streams.has("members")) {
+    const changed = changedSince(run.watermarks.get("members")?.get(userId), options.lookbackMs);
+    for (const listed of chats.values()) {
+      const chatId = listed.chat.chat_id;
+      if (run.chatsLoaded.has(chatId)) continue;
+      if (listed.members && !listed.membersMayBeTruncated) {
+        completeMembers.set(chatId, listed.members);
+      } else if (changed(listed.chat, known.has(chatId))) {
+        followUp("members", chatId, async () => {
+          const rows = await run.members.once(chatId, () => fetchMembers(run, chatId, rejects));
+          if (rows) completeMembers.set(chatId, rows);
+        });
+      }
+    }
+  }
+  if (options.streams.has("operations")) {
+    const changed = changedSince(run.watermarks.get("operations")?.get(userId), options.lookbackMs);
+    for (const listed of chats.values()) {
+      const chatId = listed.chat.chat_id;
+      const pending = run.pendingOperations.get(chatId);
+      if (!changed(listed.chat, known.has(chatId)) && !pending) continue;
+      followUp("operations", chatId, async () => {
+        const rows = await run.operations.once(chatId, () =>
+          changed(listed.chat, known.has(chatId))
+            ? fetchOperations(run, chatId, rejects)
+            : pollOperations(run, chatId, pending ?? [], rejects),
+        );
+        if (rows) operations.push(...rows);
+      });
+    }
+  }
+  await Promise.all(tasks);
+
+  const listedChats = [...chats.values()];
+  const newest = latestGraphTimestamp(listedChats.map((c) => c.chat.last_updated_raw));
+  const watermarks = new Map<Stream, string>();
+  if (newest !== null) {
+    for (const stream of options.streams) {
+      if (!failures.some((f) => f.stream === stream)) watermarks.set(stream, newest);
+    }
+  }
+  const members = [...completeMembers.values()].reduce((n, rows) => n + rows.length, 0);
+  const counts = {
+    userId,
+    chats: listedChats.length,
+    members,
+    previews: listedChats.filter((c) => c.preview).length,
+    operations: operations.length,
+    rejects,
+    followUpFailures: failures,
+  };
+  if (!run.warehouse) return { ...counts, written: { inserted: 0, updated: 0 } };
+  const written = await run.warehouse.loadUser({
+    runId: run.runId,
+    userId,
+    seenAt: run.now(),
+    chats: listedChats,
+    completeMembers,
+    operations,
+    rejects,
+    listingComplete: true,
+    streams: options.streams,
+    watermarks,
+    sharedRowsLoaded: new Set(
+      listedChats.map((c) => c.chat.chat_id).filter((id) => run.chatsLoaded.has(id)),
+    ),
+  });
+  for (const listed of listedChats) run.chatsLoaded.add(listed.chat.chat_id);
+  run.members.markCommitted(completeMembers.keys());
+  run.operations.markCommitted(new Set(operations.map((op) => op.chat_id)));
+  return { ...counts, written };
+}
+
+async function fetchMembers(
+  run: RunContext,
+  chatId: string,
+  rejects: Rejected[],
+): Promise<ChatMemberRow[]> {
+  const result = normalizeMembers(await run.graph.chatMembers(chatId), chatId, run.normalize);
+  rejects.push(...result.rejected);
+  warn(run, result.warnings, { chatId });
+  return result.members;
+}
+
+async function fetchOperations(
+  run: RunContext,
+  chatId: string,
+  rejects: Rejected[],
+): Promise<ChatOperationRow[]> {
+  const items = await run.graph.chatOperations(chatId);
+  return keepNormalized(run, items, chatId, rejects);
+}
+
+async function pollOperations(
+  run: RunContext,
+  chatId: string,
+  operationIds: readonly string[],
+  rejects: Rejected[],
+): Promise<ChatOperationRow[]> {
+  const items: unknown[] = [];
+  for (const id of operationIds) items.push(await run.graph.chatOperation(chatId, id));
+  return keepNormalized(run, items, chatId, rejects);
+}
+
+function keepNormalized(
+  run: RunContext,
+  items: readonly unknown[],
+  chatId: string,
+  rejects: Rejected[],
+): ChatOperationRow[] {
+  const rows: ChatOperationRow[] = [];
+  for (const item of items) {
+    const result = normalizeOperation(item, chatId);
+    if (result.ok) {
+      rows.push(result.value);
+      warn(run, result.warnings, { chatId });
+    } else {
+      rejects.push(result.rejected);
+    }
+  }
+  return rows;
+}
+
+function warn(run: RunContext, warnings: readonly string[], where: Record<string, string>): void {
+  for (const warning of warnings) run.logger.warn(where, warning);
+}

@@ -1,0 +1,47 @@
+import type { Trigger } from "./options.ts";
+import type { Stream, UserLoad, WriteCounts } from "./ports.ts";
+
+export type RunStatus = "running" | "succeeded" | "partial" | "failed";
+
+export interface RunCounts {
+  readonly usersTotal: number;
+  readonly usersSucceeded: number;
+  readonly usersFailed: number;
+  readonly chatsSeen: number;
+  readonly requests: number;
+  readonly throttled: number;
+  readonly rowsWritten: number;
+  readonly rejects: number;
+}
+
+export interface FailureRecord {
+  readonly runId: number;
+  readonly userId: string | null;
+  readonly stream: Stream | "users";
+  readonly httpStatus: number | null;
+  readonly error: string;
+}
+
+/** What the orchestrator needs from the warehouse (implemented over src/load). */
+export interface Warehouse {
+  startRun(input: {
+    trigger: Trigger;
+    streams: readonly Stream[];
+    options: Record<string, unknown>;
+  }): Promise<number>;
+  finishRun(
+    runId: number,
+    status: RunStatus,
+    counts: RunCounts,
+    error: string | null,
+  ): Promise<void>;
+  recordFailure(failure: FailureRecord): Promise<void>;
+  readWatermarks(streams: Iterable<Stream>): Promise<Map<Stream, Map<string, string>>>;
+  /** Chat ids this user had at the last committed run (active user_chats rows). */
+  knownChatIds(userId: string): Promise<Set<string>>;
+  /** Non-terminal operations (notStarted/inProgress) by chat id. */
+  pendingOperations(): Promise<Map<string, string[]>>;
+  loadUser(load: UserLoad): Promise<WriteCounts>;
+  /** Chats no synced user has any more get deleted_at; returning ones get it cleared. */
+  markDeletedChats(at: Date): Promise<number>;
+}
