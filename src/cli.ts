@@ -1,5 +1,7 @@
 import { Command, CommanderError } from "commander";
+import { demoCommand } from "./cli/commands/demo.ts";
 import { migrateCommand } from "./cli/commands/migrate.ts";
+import { simulateCommand } from "./cli/simulate.ts";
 import { statusCommand } from "./cli/commands/status.ts";
 import { syncCommand } from "./cli/commands/sync.ts";
 import { EXIT } from "./cli/exit-codes.ts";
@@ -17,9 +19,7 @@ for (const name of ["schedule"]) {
   program.command(name).description("not built yet");
 }
 program.addCommand(statusCommand());
-for (const name of ["simulate", "demo"]) {
-  program.command(name).description("not built yet");
-}
+program.addCommand(simulateCommand()).addCommand(demoCommand());
 for (const command of program.commands) command.exitOverride();
 
 try {

@@ -1,0 +1,203 @@
+import { z } from "zod";
+import { ConfigError } from "../errors.ts";
+import { cloudForBaseUrl } from "./cloud.ts";
+import {
+  defaultRateLimits,
+  type RateLimitConfig,
+  type RateLimitScope,
+  type ScopeRateLimit,
+} from "./rate-limits.ts";
+import { defaultRetryPolicy, type RetryPolicy } from "./retry-policy.ts";
+
+export const defaultGraphBaseUrl = "https://graph.microsoft.com";
+
+export type GraphAuthInput =
+  | { readonly kind: "static"; readonly token: string }
+  | {
+      readonly kind: "clientSecret";
+      readonly tenantId: string;
+      readonly clientId: string;
+      readonly clientSecret: string;
+      readonly authorityHost?: string;
+    }
+  | {
+      readonly kind: "clientCertificate";
+      readonly tenantId: string;
+      readonly clientId: string;
+      /** A PEM file holding the certificate and its private key. */
+      readonly certificatePath: string;
+      readonly authorityHost?: string;
+    };
+
+/** Auth after defaults: credential kinds always know their authority host. */
+export type GraphAuth =
+  | Extract<GraphAuthInput, { kind: "static" }>
+  | (Extract<GraphAuthInput, { kind: "clientSecret" }> & { readonly authorityHost: string })
+  | (Extract<GraphAuthInput, { kind: "clientCertificate" }> & { readonly authorityHost: string });
+
+export interface GraphConfig {
+  /** Graph root without version, no trailing slash: `https://graph.microsoft.com`. */
+  readonly baseUrl: string;
+  /** `new URL(baseUrl).origin`: the only origin the bearer token is ever sent to. */
+  readonly origin: string;
+  /** App-only token scope for this cloud: `${origin}/.default`. */
+  readonly tokenScope: string;
+  readonly auth: GraphAuth;
+  /** Whole request, body read included. */
+  readonly requestTimeoutMs: number;
+  readonly retry: RetryPolicy;
+  readonly rateLimits: RateLimitConfig;
+  /** A listing longer than this is treated as a paging loop. */
+  readonly maxPages: number;
+}
+
+export type ScopeRateLimitOverrides = Partial<Record<RateLimitScope, Partial<ScopeRateLimit>>>;
+
+export interface GraphConfigInput {
+  readonly baseUrl?: string;
+  readonly auth: GraphAuthInput;
+  readonly requestTimeoutMs?: number;
+  readonly retry?: Partial<RetryPolicy>;
+  readonly rateLimits?: { readonly scale?: number; readonly scopes?: ScopeRateLimitOverrides };
+  readonly maxPages?: number;
+}
+
+export const graphConfigDefaults = Object.freeze({
+  baseUrl: defaultGraphBaseUrl,
+  requestTimeoutMs: 30_000,
+  maxPages: 10_000,
+});
+
+const nonEmpty = z.string().trim().min(1);
+const httpsUrl = z.url({ protocol: /^https$/, error: "must be an https:// URL" });
+const positiveMs = z.number().int().positive();
+
+const inputSchema = z.object({
+  baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+  auth: z.discriminatedUnion("kind", [
+    z.object({ kind: z.literal("static"), token: nonEmpty }),
+    z.object({
+      kind: z.literal("clientSecret"),
+      tenantId: nonEmpty,
+      clientId: nonEmpty,
+      clientSecret: nonEmpty,
+      authorityHost: httpsUrl.optional(),
+    }),
+    z.object({
+      kind: z.literal("clientCertificate"),
+      tenantId: nonEmpty,
+      clientId: nonEmpty,
+      certificatePath: nonEmpty,
+      authorityHost: httpsUrl.optional(),
+    }),
+  ]),
+  requestTimeoutMs: positiveMs.optional(),
+  retry: z
+    .object({
+      maxAttempts: z.number().int().min(1),
+      baseDelayMs: z.number().min(0),
+      maxDelayMs: z.number().min(0),
+      jitterRatio: z.number().min(0).max(1),
+      maxRetryAfterMs: z.number().min(0),
+    })
+    .partial()
+    .optional(),
+  rateLimits: z
+    .object({
+      scale: z.number().min(0).optional(),
+      scopes: z
+        .partialRecord(
+          z.enum(["listUsers", "listChats", "getChat", "otherChatGet"]),
+          z
+            .object({
+              tenantRequestsPerSecond: z.number().positive(),
+              perKeyRequestsPerSecond: z.number().positive(),
+            })
+            .partial(),
+        )
+        .optional(),
+    })
+    .optional(),
+  maxPages: z.number().int().positive().optional(),
+});
+
+/**
+ * Validates the stage's config once, fills defaults and freezes it. Errors say which
+ * field is wrong (never its value: it may be a secret).
+ */
+export function defineGraphConfig(input: GraphConfigInput): GraphConfig {
+  const parsed = inputSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(`Invalid Graph configuration:\n${z.prettifyError(parsed.error)}`);
+  }
+  const baseUrl = normalizeBaseUrl(input.baseUrl ?? graphConfigDefaults.baseUrl);
+  const cloud = cloudForBaseUrl(baseUrl);
+  return deepFreeze({
+    baseUrl,
+    origin: new URL(baseUrl).origin,
+    tokenScope: cloud.scope,
+    auth: resolveAuth(input.auth, cloud.authorityHost, baseUrl),
+    requestTimeoutMs: input.requestTimeoutMs ?? graphConfigDefaults.requestTimeoutMs,
+    retry: { ...defaultRetryPolicy, ...input.retry },
+    rateLimits: {
+      scale: input.rateLimits?.scale ?? defaultRateLimits.scale,
+      scopes: mergeScopes(input.rateLimits?.scopes),
+    },
+    maxPages: input.maxPages ?? graphConfigDefaults.maxPages,
+  });
+}
+
+function normalizeBaseUrl(raw: string): string {
+  const url = new URL(raw);
+  if (url.username || url.password || url.search || url.hash) {
+    throw new ConfigError("GRAPH_BASE_URL must be a plain origin (no credentials, query or #)");
+  }
+  // Plain http would put the bearer token on the wire in clear; only loopback (the
+  // simulator) may use it.
+  if (url.protocol === "http:" && !isLoopback(url.hostname)) {
+    throw new ConfigError(
+      `GRAPH_BASE_URL ${url.origin} uses http; use https (http is only allowed on loopback)`,
+    );
+  }
+  const path = url.pathname.replace(/\/+$/, "");
+  if (/\/(v1\.0|beta)$/i.test(path)) {
+    throw new ConfigError("GRAPH_BASE_URL is the Graph root without version (drop /v1.0)");
+  }
+  return `${url.origin}${path}`;
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "[::1]" || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+function resolveAuth(
+  auth: GraphAuthInput,
+  cloudAuthorityHost: string | undefined,
+  baseUrl: string,
+): GraphAuth {
+  if (auth.kind === "static") return { kind: "static", token: auth.token };
+  const authorityHost = (auth.authorityHost ?? cloudAuthorityHost)?.replace(/\/+$/, "");
+  if (authorityHost === undefined) {
+    throw new ConfigError(
+      `${baseUrl} is not a Microsoft Graph cloud, so its token authority is unknown: ` +
+        "set AZURE_AUTHORITY_HOST (or use GRAPH_ACCESS_TOKEN)",
+    );
+  }
+  return { ...auth, authorityHost };
+}
+
+function mergeScopes(overrides: ScopeRateLimitOverrides = {}): RateLimitConfig["scopes"] {
+  const scopes = { ...defaultRateLimits.scopes };
+  for (const scope of Object.keys(scopes) as RateLimitScope[]) {
+    scopes[scope] = { ...scopes[scope], ...overrides[scope] };
+  }
+  return scopes;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

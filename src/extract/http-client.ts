@@ -1,0 +1,163 @@
+import { randomUUID } from "node:crypto";
+import { GraphHttpError, GraphProtocolError, type SyncError } from "../errors.ts";
+import type { TokenProvider } from "./auth.ts";
+import type { GraphConfig } from "./graph-config.ts";
+import {
+  describeContext,
+  errorContext,
+  logContext,
+  type GraphRequestOptions,
+  type GraphResponse,
+} from "./graph-request.ts";
+import { requireGraphOrigin } from "./graph-urls.ts";
+import type { RateLimiter } from "./rate-limiter.ts";
+import { redact } from "./redact.ts";
+import { classifyFailure, nextDelayMs, type Classification } from "./retry-policy.ts";
+import {
+  silentLogger,
+  systemNow,
+  systemSleep,
+  type ExtractLogger,
+  type Now,
+  type Random,
+  type Sleep,
+} from "./runtime.ts";
+import { sendOnce, type FailedAttempt, type SendOnceDeps } from "./send-once.ts";
+
+export type { GraphRequestOptions, GraphResponse } from "./graph-request.ts";
+
+export interface GraphHttpClient {
+  getJson<T = unknown>(url: string, options: GraphRequestOptions): Promise<GraphResponse<T>>;
+}
+
+/** Totals since the client was made, for run summaries and progress. */
+export interface GraphCounters {
+  /** Requests sent (every attempt, retries and redirects included). */
+  readonly requests: number;
+  /** 429 answers. */
+  readonly throttled: number;
+  /** Attempts repeated after a retryable failure. */
+  readonly retries: number;
+}
+
+export interface CountingGraphHttpClient extends GraphHttpClient {
+  counters(): GraphCounters;
+}
+
+export interface GraphHttpClientDeps {
+  readonly tokenProvider: TokenProvider;
+  readonly limiter: RateLimiter;
+  readonly fetch?: typeof fetch;
+  readonly sleep?: Sleep;
+  readonly now?: Now;
+  readonly random?: Random;
+  readonly logger?: ExtractLogger;
+  readonly newClientRequestId?: () => string;
+}
+
+const maxRedirects = 5;
+
+/**
+ * The one HTTP layer in front of Graph: origin guard, rate limits, bearer token, request
+ * ids, timeout, retry. Only GET: the pipeline reads and never writes.
+ */
+export function createGraphHttpClient(
+  settings: Pick<GraphConfig, "origin" | "requestTimeoutMs" | "retry">,
+  deps: GraphHttpClientDeps,
+): CountingGraphHttpClient {
+  const sleep = deps.sleep ?? systemSleep;
+  const random = deps.random ?? Math.random;
+  const logger = deps.logger ?? silentLogger;
+  const policy = settings.retry;
+  const sendDeps: SendOnceDeps = {
+    tokenProvider: deps.tokenProvider,
+    fetch: deps.fetch ?? globalThis.fetch,
+    now: deps.now ?? systemNow,
+    logger,
+    newClientRequestId: deps.newClientRequestId ?? randomUUID,
+    requestTimeoutMs: settings.requestTimeoutMs,
+  };
+
+  const counts = { requests: 0, throttled: 0, retries: 0 };
+
+  return {
+    counters: () => ({ ...counts }),
+    async getJson<T = unknown>(rawUrl: string, options: GraphRequestOptions) {
+      // Before the limiter and the token: a foreign URL costs nothing and reveals nothing.
+      let url = requireGraphOrigin(rawUrl, settings.origin, errorContext(options));
+      let redirects = 0;
+      for (let attempt = 1; ; attempt++) {
+        await deps.limiter.acquire(options);
+        counts.requests++;
+        const outcome = await sendOnce(url, options, attempt, sendDeps);
+        if (outcome.kind === "ok") return outcome.response as GraphResponse<T>;
+        if (outcome.kind === "redirect") {
+          if (outcome.location === null || ++redirects > maxRedirects) {
+            const message = `GET ${url.href} redirected without a usable Location`;
+            throw new GraphProtocolError(message, errorContext(options));
+          }
+          const target = new URL(outcome.location, url).href;
+          url = requireGraphOrigin(target, settings.origin, errorContext(options));
+          // A redirect counts as an attempt, which also bounds redirect-then-fail loops.
+          continue;
+        }
+        if (outcome.status === 429) counts.throttled++;
+        const verdict = classifyFailure(outcome.failure);
+        const error = toError(url, options, outcome, verdict);
+        const waitTooLong = (outcome.retryAfterMs ?? 0) > policy.maxRetryAfterMs;
+        if (!verdict.retryable || attempt >= policy.maxAttempts || waitTooLong) throw error;
+        const delayMs = nextDelayMs(policy, attempt, outcome.retryAfterMs, random);
+        if (outcome.status === 429 || outcome.retryAfterMs !== undefined) {
+          deps.limiter.pause(options, delayMs);
+        }
+        const { clientRequestId, requestId } = outcome;
+        logger.warn(
+          {
+            ...logContext(url, options),
+            attempt,
+            delayMs,
+            reason: verdict.reason,
+            clientRequestId,
+            requestId,
+          },
+          "retrying graph request",
+        );
+        counts.retries++;
+        await sleep(delayMs);
+      }
+    },
+  };
+}
+
+/** The error for a failed attempt; whatever Graph echoed of the token is cut out. */
+function toError(
+  url: URL,
+  options: GraphRequestOptions,
+  failed: FailedAttempt,
+  verdict: Classification,
+): SyncError {
+  const context = { ...errorContext(options), cause: failed.cause };
+  const ids =
+    `client-request-id ${failed.clientRequestId}` +
+    (failed.requestId ? `, request-id ${failed.requestId}` : "") +
+    describeContext(options);
+  if (failed.failure.kind === "invalidJson") {
+    const message = `Graph answered ${failed.status} to GET ${url.href} with a body that is not JSON (${ids})`;
+    return new GraphProtocolError(message, context);
+  }
+  const graphSays = failed.graph?.code
+    ? `: ${failed.graph.code}: ${failed.graph.message ?? ""}`
+    : "";
+  const message = `GET ${url.href} failed (${verdict.reason}${graphSays}; ${ids})`;
+  return new GraphHttpError(redact(message, [failed.token]), {
+    ...context,
+    status: failed.status,
+    method: "GET",
+    url: url.href,
+    requestId: failed.requestId,
+    clientRequestId: failed.clientRequestId,
+    graphCode: failed.graph?.code && redact(failed.graph.code, [failed.token]),
+    retryable: verdict.retryable,
+    retryAfterMs: failed.retryAfterMs,
+  });
+}

@@ -1,0 +1,145 @@
+import { createTokenProvider, type CredentialOptions, type TokenProvider } from "./auth.ts";
+import { getChatOperation } from "./get-chat-operation.ts";
+import { getUserId } from "./get-user-id.ts";
+import type { GraphConfig } from "./graph-config.ts";
+import { createGraphHttpClient, type GraphCounters, type GraphHttpClient } from "./http-client.ts";
+import { listChatMembers } from "./list-chat-members.ts";
+import { listChatOperations } from "./list-chat-operations.ts";
+import { listUserChats } from "./list-user-chats.ts";
+import { listUsers } from "./list-users.ts";
+import type { GraphPage } from "./paginate.ts";
+import { createRateLimiter, type RateLimiter } from "./rate-limiter.ts";
+import {
+  silentLogger,
+  systemNow,
+  systemSleep,
+  type ExtractLogger,
+  type Now,
+  type Random,
+  type Sleep,
+} from "./runtime.ts";
+import type { ChatCallContext, StreamContext } from "./stream-context.ts";
+
+export { createTokenProvider, defaultRefreshMarginMs } from "./auth.ts";
+export type { CredentialOptions, TokenProvider, TokenProviderOptions } from "./auth.ts";
+export { cloudForBaseUrl, isMicrosoftAuthorityHost } from "./cloud.ts";
+export type { GraphCloud } from "./cloud.ts";
+export { defaultGraphBaseUrl, defineGraphConfig, graphConfigDefaults } from "./graph-config.ts";
+export type {
+  GraphAuth,
+  GraphAuthInput,
+  GraphConfig,
+  GraphConfigInput,
+  ScopeRateLimitOverrides,
+} from "./graph-config.ts";
+export { createGraphHttpClient } from "./http-client.ts";
+export type {
+  CountingGraphHttpClient,
+  GraphCounters,
+  GraphHttpClient,
+  GraphHttpClientDeps,
+  GraphRequestOptions,
+  GraphResponse,
+} from "./http-client.ts";
+export { paginate } from "./paginate.ts";
+export type { GraphPage, PaginateOptions } from "./paginate.ts";
+export { createRateLimiter } from "./rate-limiter.ts";
+export type { RateLimiter, RateLimitTarget } from "./rate-limiter.ts";
+export { defaultRateLimits, scopeKeyKind, toWindowLimit } from "./rate-limits.ts";
+export type {
+  RateLimitConfig,
+  RateLimitScope,
+  ScopeRateLimit,
+  WindowLimit,
+} from "./rate-limits.ts";
+export {
+  classifyFailure,
+  defaultRetryPolicy,
+  nextDelayMs,
+  parseRetryAfter,
+} from "./retry-policy.ts";
+export type { Classification, Failure, RetryPolicy } from "./retry-policy.ts";
+export type { ExtractLogger, Now, Random, Sleep } from "./runtime.ts";
+export type { ChatCallContext, StreamContext } from "./stream-context.ts";
+export {
+  getChatOperation,
+  getUserId,
+  listChatMembers,
+  listChatOperations,
+  listUserChats,
+  listUsers,
+};
+
+export interface GraphExtractorDeps {
+  readonly fetch?: typeof fetch;
+  readonly sleep?: Sleep;
+  readonly now?: Now;
+  readonly random?: Random;
+  /** pino or anything with `debug` and `warn`; silent by default. */
+  readonly logger?: ExtractLogger;
+  /** Replaces the provider built from `config.auth` (e.g. a managed identity). */
+  readonly tokenProvider?: TokenProvider;
+  /** Passed to the @azure/identity credential (custom CA / agent, instance discovery). */
+  readonly credentialOptions?: CredentialOptions;
+}
+
+/** The extract stage as the orchestrator sees it: streams over one shared HTTP layer. */
+export interface GraphExtractor {
+  readonly config: GraphConfig;
+  readonly http: GraphHttpClient;
+  readonly limiter: RateLimiter;
+  listUsers(): AsyncGenerator<string, void, undefined>;
+  /** The object id for an id or a UPN. */
+  getUserId(idOrUpn: string): Promise<string>;
+  listUserChats(userId: string): AsyncGenerator<GraphPage, void, undefined>;
+  listChatMembers(chatId: string, call?: ChatCallContext): Promise<unknown[]>;
+  listChatOperations(chatId: string, call?: ChatCallContext): Promise<unknown[]>;
+  getChatOperation(
+    chatId: string,
+    operationId: string,
+    call?: ChatCallContext,
+  ): Promise<Record<string, unknown>>;
+  /** Requests, 429s and retries so far. */
+  counters(): GraphCounters;
+}
+
+export function createGraphExtractor(
+  config: GraphConfig,
+  deps: GraphExtractorDeps = {},
+): GraphExtractor {
+  const now = deps.now ?? systemNow;
+  const sleep = deps.sleep ?? systemSleep;
+  const logger = deps.logger ?? silentLogger;
+  const tokenProvider =
+    deps.tokenProvider ??
+    createTokenProvider(config.auth, {
+      scope: config.tokenScope,
+      credentialOptions: deps.credentialOptions,
+      now,
+    });
+  const limiter = createRateLimiter(config.rateLimits, { now, sleep });
+  const http = createGraphHttpClient(config, {
+    tokenProvider,
+    limiter,
+    fetch: deps.fetch,
+    sleep,
+    now,
+    random: deps.random,
+    logger,
+  });
+  const ctx: StreamContext = { http, baseUrl: config.baseUrl, maxPages: config.maxPages };
+  return Object.freeze({
+    config,
+    http,
+    limiter,
+    listUsers: () => listUsers(ctx),
+    getUserId: (idOrUpn: string) => getUserId(ctx, idOrUpn),
+    listUserChats: (userId: string) => listUserChats(ctx, userId),
+    listChatMembers: (chatId: string, call?: ChatCallContext) => listChatMembers(ctx, chatId, call),
+    listChatOperations: (chatId: string, call?: ChatCallContext) =>
+      listChatOperations(ctx, chatId, call),
+    getChatOperation: (chatId: string, operationId: string, call?: ChatCallContext) =>
+      getChatOperation(ctx, chatId, operationId, call),
+    counters: () => http.counters(),
+  });
+}

@@ -1,0 +1,87 @@
+import { GraphProtocolError, type ErrorContext } from "../errors.ts";
+import type { GraphRequestOptions } from "./graph-request.ts";
+import type { GraphHttpClient } from "./http-client.ts";
+
+export interface PaginateOptions extends GraphRequestOptions {
+  /** Names the listing in errors: `chats of user 8ea0…`. */
+  readonly listing: string;
+  readonly maxPages: number;
+}
+
+export interface GraphPage<T = unknown> {
+  /** The page's `value` array, items unchecked. */
+  readonly items: readonly T[];
+  /** 0 for the first page. */
+  readonly pageIndex: number;
+  readonly url: string;
+  readonly requestId: string | undefined;
+}
+
+/**
+ * Walks `@odata.nextLink` until it is absent. Graph has been seen repeating the last
+ * nextLink and linking back to earlier pages, so a link already fetched in this listing
+ * is an error rather than a loop; `maxPages` catches longer cycles. Links to other origins
+ * are refused by the HTTP client before any request.
+ */
+export async function* paginate(
+  http: GraphHttpClient,
+  firstUrl: string,
+  options: PaginateOptions,
+): AsyncGenerator<GraphPage, void, undefined> {
+  const context: ErrorContext = {
+    userId: options.userId,
+    chatId: options.chatId,
+    stream: options.stream,
+  };
+  const fetched = new Set<string>();
+  let url: string | undefined = new URL(firstUrl).href;
+  for (let pageIndex = 0; url !== undefined; pageIndex++) {
+    if (pageIndex >= options.maxPages) {
+      throw new GraphProtocolError(
+        `${options.listing}: more than ${options.maxPages} pages; stopping, as this looks ` +
+          "like a paging cycle (raise maxPages if the listing is really this long)",
+        context,
+      );
+    }
+    fetched.add(url);
+    const { body, requestId } = await http.getJson(url, options);
+    const envelope = readEnvelope(body, url, options.listing, context);
+    // Graph sends absolute links; a relative one is resolved against the page it came from.
+    const next: string | undefined =
+      envelope.nextLink === undefined ? undefined : new URL(envelope.nextLink, url).href;
+    // Checked before yielding: a listing that loops is broken as a whole, and its last
+    // page should not be taken as if the listing had ended normally.
+    if (next !== undefined && fetched.has(next)) {
+      throw new GraphProtocolError(
+        `${options.listing}: page ${pageIndex + 1} links to ${next}, which this listing ` +
+          "already fetched (Graph's repeating nextLink); stopping instead of looping",
+        context,
+      );
+    }
+    yield { items: envelope.items, pageIndex, url, requestId };
+    url = next;
+  }
+}
+
+interface Envelope {
+  readonly items: readonly unknown[];
+  readonly nextLink: string | undefined;
+}
+
+function readEnvelope(
+  body: unknown,
+  url: string,
+  listing: string,
+  context: ErrorContext,
+): Envelope {
+  const page = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
+  const items = page.value;
+  const nextLink = page["@odata.nextLink"];
+  if (!Array.isArray(items)) {
+    throw new GraphProtocolError(`${listing}: ${url} answered without a 'value' array`, context);
+  }
+  if (nextLink !== undefined && nextLink !== null && typeof nextLink !== "string") {
+    throw new GraphProtocolError(`${listing}: ${url} sent a non-string @odata.nextLink`, context);
+  }
+  return { items, nextLink: nextLink || undefined };
+}

@@ -1,0 +1,103 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "../../src/errors.ts";
+import { cloudForBaseUrl } from "../../src/extract/cloud.ts";
+import { defineGraphConfig } from "../../src/extract/graph-config.ts";
+import { defaultRateLimits } from "../../src/extract/rate-limits.ts";
+import { defaultRetryPolicy } from "../../src/extract/retry-policy.ts";
+
+const secretAuth = {
+  kind: "clientSecret",
+  tenantId: "t",
+  clientId: "c",
+  clientSecret: "very-secret-value",
+} as const;
+
+describe("graph config", () => {
+  it("defaults to global Graph with its authority, scope, retry policy and rate limits, frozen", () => {
+    const config = defineGraphConfig({ auth: secretAuth });
+    expect(config).toMatchObject({
+      baseUrl: "https://graph.microsoft.com",
+      origin: "https://graph.microsoft.com",
+      tokenScope: "https://graph.microsoft.com/.default",
+      auth: { authorityHost: "https://login.microsoftonline.com" },
+      requestTimeoutMs: 30_000,
+      maxPages: 10_000,
+      retry: defaultRetryPolicy,
+      rateLimits: defaultRateLimits,
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.rateLimits.scopes.listChats)).toBe(true);
+  });
+
+  it.each([
+    ["https://graph.microsoft.com", "https://login.microsoftonline.com"],
+    ["https://graph.microsoft.us", "https://login.microsoftonline.us"],
+    ["https://dod-graph.microsoft.us", "https://login.microsoftonline.us"],
+    ["https://microsoftgraph.chinacloudapi.cn", "https://login.chinacloudapi.cn"],
+  ])("maps %s to the authority %s and its own scope", (baseUrl, authorityHost) => {
+    expect(cloudForBaseUrl(baseUrl)).toEqual({ authorityHost, scope: `${baseUrl}/.default` });
+    const config = defineGraphConfig({ baseUrl: `${baseUrl}/`, auth: secretAuth });
+    expect(config.baseUrl).toBe(baseUrl);
+    expect(config.auth).toMatchObject({ authorityHost });
+  });
+
+  it("accepts the simulator on loopback http with a static token", () => {
+    const config = defineGraphConfig({
+      baseUrl: "http://127.0.0.1:4010",
+      auth: { kind: "static", token: "t" },
+      rateLimits: { scale: 10 },
+    });
+    expect(config.origin).toBe("http://127.0.0.1:4010");
+    expect(config.rateLimits.scale).toBe(10);
+  });
+
+  it("asks for an authority host when credentials target a non-Microsoft Graph", () => {
+    expect(() => defineGraphConfig({ baseUrl: "http://127.0.0.1:4010", auth: secretAuth })).toThrow(
+      /set AZURE_AUTHORITY_HOST/,
+    );
+    const config = defineGraphConfig({
+      baseUrl: "http://127.0.0.1:4010",
+      auth: { ...secretAuth, authorityHost: "https://127.0.0.1:4011/" },
+    });
+    expect(config.auth).toMatchObject({ authorityHost: "https://127.0.0.1:4011" });
+  });
+
+  it("refuses plain http off loopback, so the token never travels in clear", () => {
+    expect(() =>
+      defineGraphConfig({ baseUrl: "http://graph.example.com", auth: secretAuth }),
+    ).toThrow(ConfigError);
+  });
+
+  it("refuses a base URL that includes the version", () => {
+    expect(() =>
+      defineGraphConfig({ baseUrl: "https://graph.microsoft.com/v1.0", auth: secretAuth }),
+    ).toThrow(/without version/);
+  });
+
+  it("merges rate-limit overrides into the defaults per scope", () => {
+    const config = defineGraphConfig({
+      auth: secretAuth,
+      rateLimits: { scopes: { listChats: { tenantRequestsPerSecond: 10 } } },
+    });
+    expect(config.rateLimits.scopes.listChats).toEqual({
+      tenantRequestsPerSecond: 10,
+      perKeyRequestsPerSecond: 1,
+    });
+    expect(config.rateLimits.scopes.otherChatGet).toEqual(defaultRateLimits.scopes.otherChatGet);
+  });
+
+  it("names the bad field without echoing a secret", () => {
+    const attempt = () =>
+      defineGraphConfig({ auth: { ...secretAuth, tenantId: "" }, requestTimeoutMs: -1 });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/auth\.tenantId/);
+    expect(attempt).toThrow(/requestTimeoutMs/);
+    expect(attempt).not.toThrow(/very-secret-value/);
+  });
+
+  it("rejects an authority host that is not https (MSAL would refuse it later, less clearly)", () => {
+    expect(() =>
+      defineGraphConfig({ auth: { ...secretAuth, authorityHost: "http://login.example" } }),
+    ).toThrow(/authorityHost/);
+  });
+});
