@@ -111,7 +111,11 @@ export function createGraphHttpClient(
           deps.limiter.pause(options, delayMs);
         }
         const { clientRequestId, requestId } = outcome;
-        logger.warn(
+        // A 429 is Graph pacing us: expected under load and counted in the run summary,
+        // so it stays out of a quiet log. Anything else retried is worth a warning.
+        const log = outcome.status === 429 ? logger.debug : logger.warn;
+        log.call(
+          logger,
           {
             ...logContext(url, options),
             attempt,
