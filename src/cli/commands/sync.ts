@@ -46,11 +46,15 @@ export function syncCommand(name: "sync" | "backfill"): Command {
         { graph, warehouse, logger: app.logger, progress, signal: controller.signal },
         options,
       );
+    let where = "dry run: nothing written";
     const summary = options.dryRun
       ? await run(null)
-      : await withWarehouse(app, { migrate: true }, ({ db }) => run(pgWarehouse(db)));
+      : await withWarehouse(app, { migrate: true }, ({ db, target }) => {
+          where = `warehouse: ${target.description}`;
+          return run(pgWarehouse(db));
+        });
     if (flags.json) console.log(JSON.stringify(summary));
-    else console.log(formatSummary(summary, name));
+    else console.log(`${formatSummary(summary, name)}\n  ${where}`);
     app.logger.info(
       { summary: { ...summary, failures: summary.failures.length } },
       `${name} finished`,
