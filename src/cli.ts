@@ -1,6 +1,7 @@
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { demoCommand } from "./cli/commands/demo.ts";
 import { migrateCommand } from "./cli/commands/migrate.ts";
+import { scheduleCommand } from "./cli/commands/schedule.ts";
 import { simulateCommand } from "./cli/simulate.ts";
 import { statusCommand } from "./cli/commands/status.ts";
 import { syncCommand } from "./cli/commands/sync.ts";
@@ -15,9 +16,7 @@ const program = new Command("teams-chat-sync")
   .addCommand(syncCommand("sync"))
   .addCommand(syncCommand("backfill"));
 
-for (const name of ["schedule"]) {
-  program.command(name).description("not built yet");
-}
+program.addCommand(scheduleCommand());
 program.addCommand(statusCommand());
 program.addCommand(simulateCommand()).addCommand(demoCommand());
 for (const command of program.commands) command.exitOverride();
@@ -30,6 +29,11 @@ try {
 
 /** One line on stderr that says what failed and what to do; the exit code of DESIGN.md. */
 function exitCodeFor(error: unknown): number {
+  if (error instanceof InvalidArgumentError) {
+    // Raised by an action (commander prints the ones it raises itself).
+    console.error(`error: ${error.message}`);
+    return EXIT.usage;
+  }
   if (error instanceof CommanderError) {
     // Help and version are exits with code 0; everything else commander raises is usage.
     return error.exitCode === 0 ? EXIT.ok : EXIT.usage;

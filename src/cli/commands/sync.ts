@@ -1,16 +1,21 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { runSync } from "../../sync/run-sync.ts";
 import { graphSource } from "../../sync/graph-source.ts";
-import { pgWarehouse } from "../../sync/pg-warehouse.ts";
 import type { Trigger } from "../../sync/options.ts";
 import { createApp, createExtractor, withWarehouse } from "../app.ts";
+import { lockedSync } from "../locked-sync.ts";
+import { abortOnSignals } from "../signals.ts";
 import { createProgressBar } from "../progress.ts";
 import { exitCodeFor, formatSummary } from "../summary.ts";
 import { addSyncFlags, syncOptionsFromFlags, type SyncFlagValues } from "../sync-flags.ts";
 
 interface Flags extends SyncFlagValues {
   rateScale?: number;
+  waitForLock?: boolean;
 }
+
+/** Another sync, backfill or scheduled run holds the warehouse. */
+class RunBusyError extends Error {}
 
 /** `sync` (incremental) and `backfill` (ignores watermarks): the same pipeline. */
 export function syncCommand(name: "sync" | "backfill"): Command {
@@ -20,14 +25,19 @@ export function syncCommand(name: "sync" | "backfill"): Command {
       ? "incremental sync of every user's chats (migrations are applied first if pending)"
       : "full resync ignoring watermarks",
   );
-  addSyncFlags(command).addOption(
-    new Option(
-      "--rate-scale <x>",
-      "multiply Graph's documented rate limits (e.g. for the simulator)",
+  addSyncFlags(command)
+    .addOption(
+      new Option(
+        "--rate-scale <x>",
+        "multiply Graph's documented rate limits (e.g. for the simulator)",
+      )
+        .argParser(parseScale)
+        .default(undefined),
     )
-      .argParser(parseScale)
-      .default(undefined),
-  );
+    .option(
+      "--wait-for-lock",
+      "when another run holds the warehouse, wait for it instead of exiting",
+    );
   return command.action(async (flags: Flags) => {
     const options = await syncOptionsFromFlags(flags, trigger);
     const interactive = Boolean(process.stderr.isTTY) && !flags.json;
@@ -40,18 +50,26 @@ export function syncCommand(name: "sync" | "backfill"): Command {
     const progress = interactive
       ? createProgressBar(() => graph.counters(), process.stderr)
       : undefined;
-    const controller = interruptOnSignals();
-    const run = (warehouse: ReturnType<typeof pgWarehouse> | null) =>
-      runSync(
-        { graph, warehouse, logger: app.logger, progress, signal: controller.signal },
-        options,
-      );
+    const signal = abortOnSignals();
     let where = "dry run: nothing written";
     const summary = options.dryRun
-      ? await run(null)
-      : await withWarehouse(app, { migrate: true }, ({ db, target }) => {
+      ? await runSync({ graph, warehouse: null, logger: app.logger, progress, signal }, options)
+      : await withWarehouse(app, { migrate: true }, async ({ db, target }) => {
           where = `warehouse: ${target.description}`;
-          return run(pgWarehouse(db));
+          const result = await lockedSync(app, options, {
+            graph,
+            db,
+            databaseUrl: target.url,
+            waitForLock: flags.waitForLock ?? false,
+            signal,
+            ...(progress ? { progress } : {}),
+          });
+          if (result.kind === "busy") {
+            throw new RunBusyError(
+              `${result.message}; not starting (use --wait-for-lock to wait for it)`,
+            );
+          }
+          return result.summary;
         });
     if (flags.json) console.log(JSON.stringify(summary));
     else console.log(`${formatSummary(summary, name)}\n  ${where}`);
@@ -63,16 +81,7 @@ export function syncCommand(name: "sync" | "backfill"): Command {
   });
 }
 
-/** SIGINT/SIGTERM: stop starting users, let the ones in flight commit, then exit. */
-function interruptOnSignals(): AbortController {
-  const controller = new AbortController();
-  const stop = (): void => controller.abort();
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
-  return controller;
-}
-
-function parseScale(value: string): number {
+export function parseScale(value: string): number {
   const scale = Number(value);
   if (!Number.isFinite(scale) || scale < 0)
     throw new InvalidArgumentError("expected a number >= 0 (0 = no limits)");

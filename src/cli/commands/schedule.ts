@@ -1,0 +1,95 @@
+import { Command, InvalidArgumentError } from "commander";
+import { sql } from "kysely";
+import { ConfigError } from "../../errors.ts";
+import { parseCronExpression, runScheduler } from "../../schedule/index.ts";
+import { graphSource } from "../../sync/graph-source.ts";
+import { createApp, createExtractor, withWarehouse } from "../app.ts";
+import { lockedSync } from "../locked-sync.ts";
+import { abortOnSignals } from "../signals.ts";
+import { addSyncFlags, syncOptionsFromFlags, type SyncFlagValues } from "../sync-flags.ts";
+import { parseScale } from "./sync.ts";
+
+interface Flags extends SyncFlagValues {
+  cron: string;
+  timezone?: string;
+  catchUp: boolean;
+  rateScale?: number;
+}
+
+export const DEFAULT_CRON = "0 2 * * *";
+
+/**
+ * Long-running: `sync` on a cron expression. One run at a time in the process and, through
+ * the warehouse's run lock, across processes and machines (a tick that finds the lock held
+ * is skipped and logged). A run missed while the scheduler was down is caught up once at
+ * start. SIGTERM/SIGINT: the users in flight finish and commit, the lock is released, exit 0.
+ */
+export function scheduleCommand(): Command {
+  const command = new Command("schedule")
+    .description("long-running: runs `sync` on a cron expression")
+    .option(
+      "--cron <expr>",
+      `cron expression, 5 or 6 fields (default "${DEFAULT_CRON}", nightly at 02:00)`,
+      DEFAULT_CRON,
+    )
+    .option("--timezone <tz>", "IANA time zone of the cron expression (default: the system's)")
+    .option("--no-catch-up", "do not run at start when a scheduled run was missed")
+    .option("--rate-scale <x>", "multiply Graph's documented rate limits", parseScale);
+  addSyncFlags(command);
+  return command.action(async (flags: Flags) => {
+    try {
+      parseCronExpression(flags.cron, flags.timezone);
+    } catch (error) {
+      if (error instanceof ConfigError) throw new InvalidArgumentError(error.message);
+      throw error;
+    }
+    const options = await syncOptionsFromFlags(flags, "cron");
+    const app = createApp();
+    const graph = graphSource(
+      createExtractor(app, flags.rateScale === undefined ? {} : { rateScale: flags.rateScale }),
+    );
+    const signal = abortOnSignals((name) =>
+      app.logger.info({ signal: name }, "stopping: the run in flight finishes first"),
+    );
+    await withWarehouse(app, { migrate: true }, async ({ db, target }) => {
+      app.logger.info({ database: target.description }, "warehouse");
+      await runScheduler(
+        {
+          cron: flags.cron,
+          ...(flags.timezone ? { timezone: flags.timezone } : {}),
+          catchUp: flags.catchUp,
+        },
+        {
+          signal,
+          logger: app.logger,
+          lastRunStartedAt: async () => {
+            const { rows } = await sql<{ at: Date | null }>`
+              select max(started_at) as at from teams.sync_runs where trigger in ('cron', 'manual')`.execute(
+              db,
+            );
+            return rows[0]?.at ?? null;
+          },
+          runOnce: async () => {
+            const result = await lockedSync(app, options, {
+              graph,
+              db,
+              databaseUrl: target.url,
+              waitForLock: false,
+              signal,
+            });
+            if (result.kind === "busy") {
+              app.logger.warn({}, `${result.message}; skipping this tick`);
+              return { status: "skipped" };
+            }
+            const { summary } = result;
+            app.logger.info(
+              { summary: { ...summary, failures: summary.failures.length } },
+              "scheduled sync finished",
+            );
+            return { status: summary.status };
+          },
+        },
+      );
+    });
+  });
+}
