@@ -1,0 +1,101 @@
+/**
+ * Admits or throttles a request against every bucket of its scopes. A throttled request
+ * consumes nothing; its Retry-After is the time until all its buckets would admit it.
+ */
+import type { RouteKind } from "../route-kind.ts";
+import { TokenBucket } from "./token-bucket.ts";
+import { THROTTLE_RULES, type ThrottleSettings } from "./throttle-policy.ts";
+
+export interface ThrottleTarget {
+  readonly userId?: string;
+  readonly chatId?: string;
+}
+
+export type ThrottleDecision =
+  | { readonly allowed: true; readonly scopes: readonly string[] }
+  | {
+      readonly allowed: false;
+      readonly scopes: readonly string[];
+      /** The scope whose bucket is empty longest (what the 429 is "for"). */
+      readonly scope: string;
+      readonly retryAfterMs: number;
+    };
+
+export class Throttler {
+  private readonly buckets = new Map<string, TokenBucket>();
+
+  constructor(
+    private settings: ThrottleSettings,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  get rateScale(): number {
+    return this.settings.rateScale;
+  }
+
+  /** Changes the limits; buckets start full again. */
+  configure(settings: Partial<ThrottleSettings>): void {
+    this.settings = { ...this.settings, ...settings };
+    this.buckets.clear();
+  }
+
+  /** The scope keys a request counts against (empty for unthrottled routes). */
+  scopesOf(kind: RouteKind, target: ThrottleTarget): string[] {
+    const rule = THROTTLE_RULES[kind];
+    if (!rule) return [];
+    const keys: string[] = [];
+    for (const { scope } of rule.limits) {
+      const key = scopeKey(rule.group, scope, target);
+      if (key) keys.push(key);
+    }
+    return keys;
+  }
+
+  admit(kind: RouteKind, target: ThrottleTarget): ThrottleDecision {
+    const rule = THROTTLE_RULES[kind];
+    const scopes = this.scopesOf(kind, target);
+    if (!rule || this.settings.rateScale <= 0) return { allowed: true, scopes };
+    const now = this.now();
+    const buckets: TokenBucket[] = [];
+    let worst: { scope: string; waitMs: number } | null = null;
+    for (const limit of rule.limits) {
+      const key = scopeKey(rule.group, limit.scope, target);
+      if (!key) continue;
+      const bucket = this.bucket(key, limit.perSecond * this.settings.rateScale, now);
+      buckets.push(bucket);
+      const waitMs = bucket.waitMs(now, this.settings.toleranceMs);
+      if (waitMs > 0 && (!worst || waitMs > worst.waitMs)) worst = { scope: key, waitMs };
+    }
+    if (worst) return { allowed: false, scopes, scope: worst.scope, retryAfterMs: worst.waitMs };
+    for (const bucket of buckets) bucket.take(now);
+    return { allowed: true, scopes };
+  }
+
+  private bucket(key: string, ratePerSecond: number, now: number): TokenBucket {
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      bucket = new TokenBucket(
+        ratePerSecond,
+        Math.max(1, ratePerSecond * this.settings.burstSeconds),
+        now,
+      );
+      this.buckets.set(key, bucket);
+    }
+    return bucket;
+  }
+}
+
+function scopeKey(
+  group: string,
+  scope: "tenant" | "user" | "chat",
+  target: ThrottleTarget,
+): string | null {
+  if (scope === "tenant") return `${group}:tenant`;
+  const id = scope === "user" ? target.userId : target.chatId;
+  return id === undefined ? null : `${group}:${scope}:${id}`;
+}
+
+/** Retry-After as Graph may send it: seconds with a fractional part (`0.437`). */
+export function formatRetryAfter(ms: number): string {
+  return (Math.max(1, Math.ceil(ms)) / 1000).toFixed(3);
+}
