@@ -44,6 +44,7 @@ export interface RunSummary {
   readonly startedAt: string;
   readonly durationMs: number;
   readonly users: { readonly total: number; readonly succeeded: number; readonly failed: number };
+  /** Distinct chats listed (a chat shared by five synced users counts once). */
   readonly chats: number;
   readonly members: number;
   readonly previews: number;
@@ -87,6 +88,7 @@ export async function runSync(deps: RunDeps, options: SyncOptions): Promise<RunS
   let usersTotal = 0;
   let markedDeleted = 0;
   let interrupted = 0;
+  const chatsSeen = new Set<string>();
 
   const recordFailure = async (failure: UserFailureSummary): Promise<void> => {
     failures.push(failure);
@@ -114,6 +116,7 @@ export async function runSync(deps: RunDeps, options: SyncOptions): Promise<RunS
           ? await warehouse.pendingOperations()
           : new Map(),
       chatsLoaded: new Set<string>(),
+      chatsSeen,
       members: new SharedFetches<ChatMemberRow[]>(),
       operations: new SharedFetches<ChatOperationRow[]>(),
       followUpLimit: pLimit(FOLLOW_UP_CONCURRENCY),
@@ -186,7 +189,7 @@ export async function runSync(deps: RunDeps, options: SyncOptions): Promise<RunS
       succeeded: outcomes.filter((o) => !failedUsers.has(o.userId)).length,
       failed: failedUsers.size,
     },
-    chats: sum(outcomes, (o) => o.chats),
+    chats: chatsSeen.size,
     members: sum(outcomes, (o) => o.members),
     previews: sum(outcomes, (o) => o.previews),
     operations: sum(outcomes, (o) => o.operations),

@@ -28,6 +28,8 @@ export interface RunContext {
   readonly pendingOperations: ReadonlyMap<string, readonly string[]>;
   /** Chats whose shared rows (chat, preview, members) a user already committed in this run. */
   readonly chatsLoaded: Set<string>;
+  /** Distinct chats listed in this run (a chat is in every member's listing). */
+  readonly chatsSeen: Set<string>;
   readonly members: SharedFetches<ChatMemberRow[]>;
   readonly operations: SharedFetches<ChatOperationRow[]>;
   /** Bounds follow-up calls in flight across the run (the rate limiter paces them). */
@@ -121,6 +123,7 @@ export async function syncUser(run: RunContext, userId: string): Promise<UserOut
   await Promise.all(tasks);
 
   const listedChats = [...chats.values()];
+  for (const id of chats.keys()) run.chatsSeen.add(id);
   const newest = latestGraphTimestamp(listedChats.map((c) => c.chat.last_updated_raw));
   const watermarks = new Map<Stream, string>();
   if (newest !== null) {
