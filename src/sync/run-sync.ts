@@ -97,8 +97,8 @@ export async function runSync(deps: RunDeps, options: SyncOptions): Promise<RunS
   };
 
   try {
-    const userIds = await resolveUsers(deps.graph, options);
-    usersTotal = userIds.length;
+    const userIds = await resolveUsers(deps.graph, options, recordFailure);
+    usersTotal = userIds.length + failures.length;
     const run: RunContext = {
       runId: runId ?? 0,
       options,
@@ -226,15 +226,32 @@ export async function runSync(deps: RunDeps, options: SyncOptions): Promise<RunS
   return summary;
 }
 
-async function resolveUsers(graph: GraphSource, options: SyncOptions): Promise<string[]> {
+/**
+ * The run's user ids: every user of the tenant, or the ones asked for (UPNs resolved to
+ * ids, since the warehouse keys users by id). A UPN that cannot be resolved is that
+ * user's failure, not the run's.
+ */
+async function resolveUsers(
+  graph: GraphSource,
+  options: SyncOptions,
+  fail: (failure: UserFailureSummary) => Promise<void>,
+): Promise<string[]> {
+  const ids: string[] = [];
   if (options.users.kind === "all") {
-    const ids: string[] = [];
     for await (const id of graph.listUserIds()) ids.push(id);
     return [...new Set(ids)];
   }
-  const ids: string[] = [];
   for (const idOrUpn of options.users.ids) {
-    ids.push(idOrUpn.includes("@") ? await graph.resolveUserId(idOrUpn) : idOrUpn);
+    if (!idOrUpn.includes("@")) {
+      ids.push(idOrUpn);
+      continue;
+    }
+    try {
+      ids.push(await graph.resolveUserId(idOrUpn));
+    } catch (error) {
+      if (isFatal(error)) throw error;
+      await fail({ userId: idOrUpn, stream: "chats", ...describeError(error) });
+    }
   }
   return [...new Set(ids)];
 }
