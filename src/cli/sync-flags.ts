@@ -45,6 +45,7 @@ export interface SyncFlagValues {
   json?: boolean;
   messageBodies?: boolean;
   hashEmails?: boolean;
+  resume?: boolean;
 }
 
 export async function syncOptionsFromFlags(
@@ -58,6 +59,7 @@ export async function syncOptionsFromFlags(
     concurrency: flags.concurrency ?? DEFAULT_CONCURRENCY,
     dryRun: flags.dryRun ?? false,
     ignoreWatermarks: trigger === "backfill",
+    resume: flags.resume ?? false,
     lookbackMs: flags.lookback === undefined ? DEFAULT_LOOKBACK_MS : flags.lookback * 60_000,
     includeMessageBodies: flags.messageBodies ?? true,
     hashEmails: flags.hashEmails ?? false,

@@ -44,3 +44,5 @@ export { redactSecrets } from "./redact.ts";
 export type { Database, RunStatus, RunTrigger, RunUserStatus } from "./schema.ts";
 export { startEmbeddedPostgres } from "./embedded-postgres.ts";
 export type { EmbeddedPostgresOptions, RunningPostgres } from "./embedded-postgres.ts";
+export { findResumableBackfill, reopenRun } from "./resume-run.ts";
+export type { ResumableRun } from "./resume-run.ts";

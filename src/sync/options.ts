@@ -14,6 +14,8 @@ export interface SyncOptions {
   /** Users synced at once; Graph's per-user limit (1 listing/s) makes this the throughput knob. */
   readonly concurrency: number;
   readonly dryRun: boolean;
+  /** Continue the newest backfill that did not complete, skipping the users it committed. */
+  readonly resume: boolean;
   /** Ignore watermarks: every chat gets the follow-up calls (backfill). */
   readonly ignoreWatermarks: boolean;
   /** Chats changed since the watermark minus this get the follow-up calls. */

@@ -2,6 +2,7 @@ import os from "node:os";
 import type { Kysely } from "kysely";
 import {
   activeChatIds,
+  findResumableBackfill,
   finishRun,
   loadUserResult,
   markDeletedChats,
@@ -9,6 +10,7 @@ import {
   pendingOperations,
   readWatermarks,
   recordFailure,
+  reopenRun,
   startRun,
   type Database,
 } from "../load/index.ts";
@@ -21,6 +23,12 @@ export function pgWarehouse(db: Kysely<Database>): Warehouse {
     async startRun(input) {
       const started = await startRun(db, { ...input, pid: process.pid, host: os.hostname() });
       return started.runId;
+    },
+    async reopenBackfill() {
+      const run = await findResumableBackfill(db);
+      if (!run) return null;
+      await reopenRun(db, run.runId);
+      return { runId: run.runId, done: run.done };
     },
     async finishRun(runId, status, counts, error) {
       if (status === "running") throw new Error("a run cannot finish as running");

@@ -1,5 +1,5 @@
 import pLimit from "p-limit";
-import { DatabaseError, GraphHttpError, SyncError } from "../errors.ts";
+import { ConfigError, DatabaseError, GraphHttpError, SyncError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { resolveNormalizeOptions } from "../normalize/index.ts";
 import type { ChatMemberRow, ChatOperationRow } from "../normalize/rows.ts";
@@ -70,18 +70,26 @@ export async function runSync(deps: RunDeps, options: SyncOptions): Promise<RunS
   const started = now();
   const countersAtStart = deps.graph.counters();
   const { warehouse, logger } = deps;
-  const runId = warehouse
-    ? await warehouse.startRun({
-        trigger: options.trigger,
-        streams: [...options.streams],
-        options: {
-          users: options.users.kind === "all" ? "all" : options.users.ids.length,
-          concurrency: options.concurrency,
-          lookbackMs: options.lookbackMs,
-          ignoreWatermarks: options.ignoreWatermarks,
-        },
-      })
-    : null;
+  const resumed = warehouse && options.resume ? await warehouse.reopenBackfill() : null;
+  if (options.resume && !resumed) {
+    throw new ConfigError(
+      "nothing to resume: the last backfill completed (start a new one without --resume)",
+    );
+  }
+  const runId = resumed
+    ? resumed.runId
+    : warehouse
+      ? await warehouse.startRun({
+          trigger: options.trigger,
+          streams: [...options.streams],
+          options: {
+            users: options.users.kind === "all" ? "all" : options.users.ids.length,
+            concurrency: options.concurrency,
+            lookbackMs: options.lookbackMs,
+            ignoreWatermarks: options.ignoreWatermarks,
+          },
+        })
+      : null;
   const outcomes: UserOutcome[] = [];
   const failures: UserFailureSummary[] = [];
   let fatal: SyncError | Error | null = null;
@@ -97,7 +105,14 @@ export async function runSync(deps: RunDeps, options: SyncOptions): Promise<RunS
   };
 
   try {
-    const userIds = await resolveUsers(deps.graph, options, recordFailure);
+    const userIds = (await resolveUsers(deps.graph, options, recordFailure)).filter(
+      (id) => !resumed?.done.has(id),
+    );
+    if (resumed)
+      logger.info(
+        { runId, done: resumed.done.size, remaining: userIds.length },
+        "resuming backfill",
+      );
     usersTotal = userIds.length + failures.length;
     const run: RunContext = {
       runId: runId ?? 0,

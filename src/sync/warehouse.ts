@@ -29,6 +29,11 @@ export interface Warehouse {
     streams: readonly Stream[];
     options: Record<string, unknown>;
   }): Promise<number>;
+  /**
+   * Reopens the newest backfill if it did not complete; returns its id and the users it
+   * already committed, or null when there is nothing to resume.
+   */
+  reopenBackfill(): Promise<{ runId: number; done: ReadonlySet<string> } | null>;
   finishRun(
     runId: number,
     status: RunStatus,

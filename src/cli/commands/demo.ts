@@ -75,6 +75,7 @@ export function demoCommand(): Command {
               concurrency: DEFAULT_CONCURRENCY,
               dryRun: false,
               ignoreWatermarks: false,
+              resume: false,
               lookbackMs: DEFAULT_LOOKBACK_MS,
               includeMessageBodies: true,
               hashEmails: false,

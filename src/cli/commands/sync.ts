@@ -38,6 +38,12 @@ export function syncCommand(name: "sync" | "backfill"): Command {
       "--wait-for-lock",
       "when another run holds the warehouse, wait for it instead of exiting",
     );
+  if (name === "backfill") {
+    command.option(
+      "--resume",
+      "continue the last backfill that did not complete, with the users not yet done",
+    );
+  }
   return command.action(async (flags: Flags) => {
     const options = await syncOptionsFromFlags(flags, trigger);
     const interactive = Boolean(process.stderr.isTTY) && !flags.json;
