@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import { readEnv, type EnvConfig, type GraphAuthConfig } from "../config/env.ts";
 import { ConfigError, DatabaseError } from "../errors.ts";
 import {
@@ -42,6 +42,7 @@ export async function withWarehouse<T>(
   const { db, close } = openDatabase(target.url);
   try {
     app.logger.debug({ database: target.description }, "warehouse");
+    await checkConnection(db, target);
     if (options.migrate) await migrateOrThrow(db, app.logger);
     return await fn({ db, target });
   } finally {
@@ -49,6 +50,17 @@ export async function withWarehouse<T>(
     await target
       .release()
       .catch((error: unknown) => app.logger.warn({ err: error }, "stopping the embedded Postgres"));
+  }
+}
+
+async function checkConnection(db: Kysely<Database>, target: DatabaseTarget): Promise<void> {
+  try {
+    await sql`select 1`.execute(db);
+  } catch (error) {
+    throw new DatabaseError(
+      `cannot reach the warehouse (${target.description}): ${error instanceof Error ? error.message : String(error)}`,
+      { retryable: false },
+    );
   }
 }
 

@@ -73,12 +73,14 @@ export async function syncUser(run: RunContext, userId: string): Promise<UserOut
       }
       warn(run, result.warnings, { userId, chatId: result.value.chat.chat_id });
       // Graph has been seen repeating an item across pages: the last one wins.
-      chats.set(result.value.chat.chat_id, result.value);
+      chats.set(result.value.chat.chat_id, withinStreams(result.value, options.streams));
     }
   }
   const known = run.warehouse ? await run.warehouse.knownChatIds(userId) : new Set<string>();
   const completeMembers = new Map<string, ChatMemberRow[]>();
   const operations: ChatOperationRow[] = [];
+  /** Chats whose operations this user holds (listed or polled, none included). */
+  const operationsOf = new Set<string>();
   const failures: FollowUpFailure[] = [];
   const tasks: Promise<void>[] = [];
   const followUp = (stream: Stream, chatId: string, work: () => Promise<void>): void => {
@@ -116,7 +118,10 @@ export async function syncUser(run: RunContext, userId: string): Promise<UserOut
             ? fetchOperations(run, chatId, rejects)
             : pollOperations(run, chatId, pending ?? [], rejects),
         );
-        if (rows) operations.push(...rows);
+        if (rows) {
+          operations.push(...rows);
+          operationsOf.add(chatId);
+        }
       });
     }
   }
@@ -142,25 +147,45 @@ export async function syncUser(run: RunContext, userId: string): Promise<UserOut
     followUpFailures: failures,
   };
   if (!run.warehouse) return { ...counts, written: { inserted: 0, updated: 0 } };
-  const written = await run.warehouse.loadUser({
-    runId: run.runId,
-    userId,
-    seenAt: run.now(),
-    chats: listedChats,
-    completeMembers,
-    operations,
-    rejects,
-    listingComplete: true,
-    streams: options.streams,
-    watermarks,
-    sharedRowsLoaded: new Set(
-      listedChats.map((c) => c.chat.chat_id).filter((id) => run.chatsLoaded.has(id)),
-    ),
-  });
+  let written: WriteCounts;
+  try {
+    written = await run.warehouse.loadUser({
+      runId: run.runId,
+      userId,
+      seenAt: run.now(),
+      chats: listedChats,
+      completeMembers,
+      operations,
+      rejects,
+      listingComplete: true,
+      streams: options.streams,
+      watermarks,
+      sharedRowsLoaded: new Set(
+        listedChats.map((c) => c.chat.chat_id).filter((id) => run.chatsLoaded.has(id)),
+      ),
+    });
+  } catch (error) {
+    run.members.forget(completeMembers.keys());
+    run.operations.forget(operationsOf);
+    throw error;
+  }
   for (const listed of listedChats) run.chatsLoaded.add(listed.chat.chat_id);
   run.members.markCommitted(completeMembers.keys());
-  run.operations.markCommitted(new Set(operations.map((op) => op.chat_id)));
+  run.operations.markCommitted(operationsOf);
   return { ...counts, written };
+}
+
+/** Drops what the run's streams leave out, so the loader never writes it. */
+function withinStreams(listed: ListedChat, streams: ReadonlySet<Stream>): ListedChat {
+  const members = streams.has("members") ? listed.members : null;
+  const preview = streams.has("previews") ? listed.preview : null;
+  if (members === listed.members && preview === listed.preview) return listed;
+  return {
+    ...listed,
+    members,
+    membersMayBeTruncated: members ? listed.membersMayBeTruncated : false,
+    preview,
+  };
 }
 
 async function fetchMembers(

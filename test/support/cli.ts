@@ -1,0 +1,55 @@
+/**
+ * Runs the real binary (`node bin/teams-chat-sync.js`) as a child process with an
+ * environment built from scratch, so the developer's own GRAPH_* / AZURE_* / DATABASE_URL
+ * never leak into a test.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const BIN = fileURLToPath(new URL("../../bin/teams-chat-sync.js", import.meta.url));
+
+export interface CliResult {
+  /** Null when the process was killed (see `signal`). */
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** For assertion messages. */
+  readonly describe: string;
+}
+
+/** A working directory of its own, so no command can touch the checkout's `.data`. */
+const CWD = mkdtempSync(path.join(os.tmpdir(), "tcs-cli-"));
+
+export function runCli(
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+  timeoutMs = 45_000,
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: CWD,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? os.homedir(),
+        DATA_DIR: path.join(CWD, ".data"),
+        ...env,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: timeoutMs,
+      killSignal: "SIGKILL",
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.once("error", reject);
+    child.once("close", (code, signal) => {
+      const describe = `teams-chat-sync ${args.join(" ")} -> ${code ?? signal}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`;
+      resolve({ code, signal, stdout, stderr, describe });
+    });
+  });
+}
