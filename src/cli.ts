@@ -43,8 +43,8 @@ function exitCodeFor(error: unknown): number {
     console.error(`teams-chat-sync: configuration: ${message}`);
     return EXIT.fatal;
   }
-  const cause =
-    error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : "";
+  const inner = error instanceof Error && error.cause instanceof Error ? error.cause.message : "";
+  const cause = inner && !message.includes(inner) ? `: ${inner}` : "";
   console.error(`teams-chat-sync: ${message}${cause}`);
   return EXIT.fatal;
 }
