@@ -46,3 +46,5 @@ export { startEmbeddedPostgres } from "./embedded-postgres.ts";
 export type { EmbeddedPostgresOptions, RunningPostgres } from "./embedded-postgres.ts";
 export { findResumableBackfill, reopenRun } from "./resume-run.ts";
 export type { ResumableRun } from "./resume-run.ts";
+export { readFollowUpMarks, writeFollowUpMarks } from "./follow-up-marks.ts";
+export type { FollowUpMarks, FollowUpStream } from "./follow-up-marks.ts";

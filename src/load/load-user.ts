@@ -7,6 +7,7 @@ import type {
   Rejected,
 } from "../normalize/rows.ts";
 import { advanceWatermark, type WatermarkInput } from "./advance-watermark.ts";
+import { writeFollowUpMarks, type FollowUpStream } from "./follow-up-marks.ts";
 import { insertRejects } from "./insert-rejects.ts";
 import { markRemovedMembers } from "./mark-removed-members.ts";
 import { markRemovedUserChats } from "./mark-removed-user-chats.ts";
@@ -51,6 +52,11 @@ export interface UserLoadInput {
    * chat is in every member's listing, so this saves one comparison per member user.
    */
   readonly sharedRowsLoaded?: ReadonlySet<string>;
+  /**
+   * Chats whose follow-up this transaction loads, with the lastUpdatedDateTime it was
+   * loaded at: the next run skips them while the listing shows the same value.
+   */
+  readonly followUpMarks?: Partial<Record<FollowUpStream, ReadonlyMap<string, string | null>>>;
 }
 
 export interface TableWrites extends WriteCount {
@@ -155,6 +161,10 @@ async function writeUser(
   const previewWrites = await upsertMessagePreviews(trx, previews, seenAt, options);
   const operations = await upsertChatOperations(trx, input.operations, seenAt, options);
   const rejects = await insertRejects(trx, input.runId, userId, input.rejects, seenAt);
+  for (const stream of ["members", "operations"] as const) {
+    const marks = input.followUpMarks?.[stream];
+    if (marks) await writeFollowUpMarks(trx, stream, marks);
+  }
   let watermarkAdvanced = false;
   for (const watermark of [
     ...(input.watermark ? [input.watermark] : []),

@@ -46,6 +46,8 @@ export interface ChatsTable {
   first_seen_at: Timestamptz;
   last_seen_at: Timestamptz;
   deleted_at: NullableTimestamptz;
+  members_synced_raw: ColumnType<string | null, string | null | undefined, string | null>;
+  operations_synced_raw: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ChatMembersTable {

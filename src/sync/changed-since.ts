@@ -4,23 +4,28 @@ import type { ChatRow } from "../normalize/rows.ts";
 const TICKS_PER_MS = 10_000n;
 
 /**
- * Decides which chats get the expensive follow-up calls for one stream: those new to
- * the user, those whose lastUpdatedDateTime is at or after (watermark - lookback), and
- * those whose timestamp cannot be read. `>=` rather than `>` because several chats can
- * share one timestamp and the watermark is the newest loaded; the lookback absorbs
- * Graph's clocks disagreeing between list and get.
+ * Decides which chats of a user's listing need a stream's follow-up call (full members,
+ * operations). Two tests, both needed:
+ * - the user's watermark for the stream, minus a lookback, bounds the candidates: chats
+ *   whose lastUpdatedDateTime is at or after it (`>=`: several chats can share the newest
+ *   timestamp; the lookback absorbs Graph's clocks disagreeing between list and get);
+ * - among them, a chat whose listed lastUpdatedDateTime equals the value its follow-up was
+ *   last loaded at (its mark) is unchanged and skipped, so an unchanged night costs the
+ *   listings only. A missing or unreadable value is a change.
+ * With no watermark (first run, new user, backfill) every chat is a candidate.
  */
-export function changedSince(
+export function followUpNeeded(
   watermarkRaw: string | undefined,
   lookbackMs: number,
-): (chat: ChatRow, known: boolean) => boolean {
+): (chat: ChatRow, mark: string | null | undefined) => boolean {
   const watermark = watermarkRaw === undefined ? null : graphTimestampTicks(watermarkRaw);
-  if (watermark === null) return () => true;
-  const threshold = watermark - BigInt(lookbackMs) * TICKS_PER_MS;
-  return (chat, known) => {
-    if (!known) return true;
-    const ticks =
+  const threshold = watermark === null ? null : watermark - BigInt(lookbackMs) * TICKS_PER_MS;
+  return (chat, mark) => {
+    const listed =
       chat.last_updated_raw === null ? null : graphTimestampTicks(chat.last_updated_raw);
-    return ticks === null || ticks >= threshold;
+    if (listed === null) return true;
+    if (threshold !== null && listed < threshold) return false;
+    const loaded = mark == null ? null : graphTimestampTicks(mark);
+    return loaded === null || loaded !== listed;
   };
 }

@@ -1,13 +1,13 @@
 import os from "node:os";
 import type { Kysely } from "kysely";
 import {
-  activeChatIds,
   findResumableBackfill,
   finishRun,
   loadUserResult,
   markDeletedChats,
   markUserFailed,
   pendingOperations,
+  readFollowUpMarks,
   readWatermarks,
   recordFailure,
   reopenRun,
@@ -63,7 +63,7 @@ export function pgWarehouse(db: Kysely<Database>): Warehouse {
       }
       return result;
     },
-    knownChatIds: (userId) => activeChatIds(db, userId),
+    followUpMarks: (chatIds) => readFollowUpMarks(db, chatIds),
     pendingOperations: () => pendingOperations(db),
     async loadUser(load) {
       const result = await loadUserResult(db, {
@@ -78,6 +78,7 @@ export function pgWarehouse(db: Kysely<Database>): Warehouse {
         watermark: null,
         watermarks: [...load.watermarks].map(([stream, raw]) => ({ stream, value: raw, raw })),
         sharedRowsLoaded: load.sharedRowsLoaded,
+        followUpMarks: load.followUpMarks,
       });
       const tables = [
         result.chats,

@@ -39,6 +39,11 @@ export interface UserLoad {
   readonly listingComplete: boolean;
   readonly streams: ReadonlySet<Stream>;
   readonly watermarks: ReadonlyMap<Stream, string>;
+  /** Per follow-up stream, the chats whose follow-up this load holds, at their lastUpdatedDateTime. */
+  readonly followUpMarks: {
+    readonly members: ReadonlyMap<string, string | null>;
+    readonly operations: ReadonlyMap<string, string | null>;
+  };
   /** Chats whose shared rows an earlier user committed in this run: only the viewpoint is written. */
   readonly sharedRowsLoaded: ReadonlySet<string>;
 }

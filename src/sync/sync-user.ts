@@ -7,7 +7,7 @@ import {
   type NormalizeOptions,
 } from "../normalize/index.ts";
 import type { ChatMemberRow, ChatOperationRow, ListedChat, Rejected } from "../normalize/rows.ts";
-import { changedSince } from "./changed-since.ts";
+import { followUpNeeded } from "./changed-since.ts";
 import type { SyncOptions } from "./options.ts";
 import type { GraphSource, Stream, WriteCounts } from "./ports.ts";
 import type { SharedFetches } from "./shared-fetches.ts";
@@ -76,11 +76,16 @@ export async function syncUser(run: RunContext, userId: string): Promise<UserOut
       chats.set(result.value.chat.chat_id, withinStreams(result.value, options.streams));
     }
   }
-  const known = run.warehouse ? await run.warehouse.knownChatIds(userId) : new Set<string>();
+  const marks = run.warehouse ? await run.warehouse.followUpMarks([...chats.keys()]) : new Map();
   const completeMembers = new Map<string, ChatMemberRow[]>();
   const operations: ChatOperationRow[] = [];
   /** Chats whose operations this user holds (listed or polled, none included). */
   const operationsOf = new Set<string>();
+  /** Per follow-up stream, the chats this user loads it for, at their lastUpdatedDateTime. */
+  const loadedAt = {
+    members: new Map<string, string | null>(),
+    operations: new Map<string, string | null>(),
+  };
   const failures: FollowUpFailure[] = [];
   const tasks: Promise<void>[] = [];
   const followUp = (stream: Stream, chatId: string, work: () => Promise<void>): void => {
@@ -90,37 +95,48 @@ export async function syncUser(run: RunContext, userId: string): Promise<UserOut
       }),
     );
   };
+  const needs = (stream: "members" | "operations") =>
+    options.ignoreWatermarks
+      ? () => true
+      : followUpNeeded(run.watermarks.get(stream)?.get(userId), options.lookbackMs);
 
   if (options.streams.has("members")) {
-    const changed = changedSince(run.watermarks.get("members")?.get(userId), options.lookbackMs);
+    const needed = needs("members");
     for (const listed of chats.values()) {
       const chatId = listed.chat.chat_id;
       if (run.chatsLoaded.has(chatId)) continue;
+      const at = listed.chat.last_updated_raw;
       if (listed.members && !listed.membersMayBeTruncated) {
         completeMembers.set(chatId, listed.members);
-      } else if (changed(listed.chat, known.has(chatId))) {
+        loadedAt.members.set(chatId, at);
+      } else if (needed(listed.chat, marks.get(chatId)?.members)) {
         followUp("members", chatId, async () => {
           const rows = await run.members.once(chatId, () => fetchMembers(run, chatId, rejects));
-          if (rows) completeMembers.set(chatId, rows);
+          if (rows) {
+            completeMembers.set(chatId, rows);
+            loadedAt.members.set(chatId, at);
+          }
         });
       }
     }
   }
   if (options.streams.has("operations")) {
-    const changed = changedSince(run.watermarks.get("operations")?.get(userId), options.lookbackMs);
+    const needed = needs("operations");
     for (const listed of chats.values()) {
       const chatId = listed.chat.chat_id;
+      const list = needed(listed.chat, marks.get(chatId)?.operations);
       const pending = run.pendingOperations.get(chatId);
-      if (!changed(listed.chat, known.has(chatId)) && !pending) continue;
+      if (!list && !pending) continue;
       followUp("operations", chatId, async () => {
         const rows = await run.operations.once(chatId, () =>
-          changed(listed.chat, known.has(chatId))
+          list
             ? fetchOperations(run, chatId, rejects)
             : pollOperations(run, chatId, pending ?? [], rejects),
         );
         if (rows) {
           operations.push(...rows);
           operationsOf.add(chatId);
+          if (list) loadedAt.operations.set(chatId, listed.chat.last_updated_raw);
         }
       });
     }
@@ -160,6 +176,7 @@ export async function syncUser(run: RunContext, userId: string): Promise<UserOut
       listingComplete: true,
       streams: options.streams,
       watermarks,
+      followUpMarks: loadedAt,
       sharedRowsLoaded: new Set(
         listedChats.map((c) => c.chat.chat_id).filter((id) => run.chatsLoaded.has(id)),
       ),

@@ -42,8 +42,10 @@ export interface Warehouse {
   ): Promise<void>;
   recordFailure(failure: FailureRecord): Promise<void>;
   readWatermarks(streams: Iterable<Stream>): Promise<Map<Stream, Map<string, string>>>;
-  /** Chat ids this user had at the last committed run (active user_chats rows). */
-  knownChatIds(userId: string): Promise<Set<string>>;
+  /** Per chat, the lastUpdatedDateTime its members and operations were last loaded at. */
+  followUpMarks(
+    chatIds: readonly string[],
+  ): Promise<Map<string, { members: string | null; operations: string | null }>>;
   /** Non-terminal operations (notStarted/inProgress) by chat id. */
   pendingOperations(): Promise<Map<string, string[]>>;
   loadUser(load: UserLoad): Promise<WriteCounts>;

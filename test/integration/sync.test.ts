@@ -30,7 +30,6 @@ const simulator = useSimulators();
 
 /** Graph returns at most this many members in `$expand=members` (shared/GRAPH.md). */
 const EXPANSION_CAP = 25;
-const LOOKBACK_MS = 60 * 60 * 1000;
 const PENDING = new Set(["notStarted", "inProgress"]);
 
 /** Table by table, then row by row, so a failure names the table and the row's key. */
@@ -71,18 +70,6 @@ function newestPerUser(state: SimState): Map<string, string> {
     }
   }
   return newest;
-}
-
-/** Chats some user lists with lastUpdatedDateTime >= that user's watermark - lookback. */
-function chatsWithinLookback(state: SimState, lookbackMs: number): Set<string> {
-  const within = new Set<string>();
-  for (const [userId, watermark] of newestPerUser(state)) {
-    const threshold = ticks(watermark) - BigInt(lookbackMs) * 10_000n;
-    for (const chat of chatsOf(state, userId)) {
-      if (ticks(chat.lastUpdatedDateTime) >= threshold) within.add(chat.id);
-    }
-  }
-  return within;
 }
 
 function pendingOperationChats(state: SimState): Set<string> {
@@ -358,14 +345,11 @@ describe("a second sync of an unchanged tenant", () => {
     expectWarehouse(await readWarehouse(warehouse.db), expectedWarehouse(state));
   });
 
-  it("lists every user's chats again but makes follow-up calls only for chats within the lookback of a watermark and for pending operations", () => {
+  it("lists every user's chats again and makes no follow-up call beyond polling the operations that have not ended", () => {
     const kinds = Object.keys(stats.byRouteKind).sort();
-    expect(
-      kinds.filter(
-        (k) =>
-          !["listUsers", "listChats", "listMembers", "listOperations", "getOperation"].includes(k),
-      ),
-    ).toEqual([]);
+    expect(kinds.filter((k) => !["listUsers", "listChats", "getOperation"].includes(k))).toEqual(
+      [],
+    );
     expect(stats.byRouteKind.listUsers).toBe(1);
     const pages = state.users.reduce(
       (n, u) => n + Math.max(1, Math.ceil(chatsOf(state, u.id).length / 50)),
@@ -373,19 +357,11 @@ describe("a second sync of an unchanged tenant", () => {
     );
     expect(stats.byRouteKind.listChats).toBe(pages);
 
-    const within = chatsWithinLookback(state, LOOKBACK_MS);
     const pending = pendingOperationChats(state);
-    // Without a change, the lookback window only holds each user's newest chats.
-    expect(within.size).toBeLessThan(state.chats.length / 2);
     expect(pending.size).toBeGreaterThan(0);
-    const large = new Set(
-      state.chats.filter((c) => c.members.length >= EXPANSION_CAP).map((c) => c.id),
-    );
-    expect(sorted(chatsRequested(stats, "listMembers"))).toEqual(
-      sorted([...within].filter((id) => large.has(id))),
-    );
+    expect(chatsRequested(stats, "listMembers").size).toBe(0);
     expect(sorted(chatsRequested(stats, "listOperations", "getOperation"))).toEqual(
-      sorted(new Set([...within, ...pending])),
+      sorted(pending),
     );
     const pendingIds = new Set(
       state.chats.flatMap((c) =>

@@ -80,7 +80,12 @@ describe("migrateToLatest on a fresh database", () => {
     });
     const down = await migrator.migrateTo(NO_MIGRATIONS);
     expect(down.error).toBeUndefined();
-    expect(down.results?.map((r) => r.status)).toEqual(["Success", "Success", "Success"]);
+    expect(down.results?.map((r) => r.status)).toEqual([
+      "Success",
+      "Success",
+      "Success",
+      "Success",
+    ]);
     expect(await tables()).toEqual(["kysely_migration", "kysely_migration_lock"]);
     const up = await migrateToLatest(open.db);
     expect(up.error).toBeUndefined();

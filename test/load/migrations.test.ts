@@ -136,6 +136,8 @@ const ADDED: Record<string, Record<string, string>> = {
     migration_mode: "text",
     original_created_at: "timestamptz",
     meeting_calendar_event_id: "text",
+    members_synced_raw: "text",
+    operations_synced_raw: "text",
   },
   chat_members: { raw: "jsonb" },
   user_chats: {},
@@ -292,6 +294,7 @@ describe("migrations", () => {
       "2026-11-23T12-00_create-teams-schema",
       "2026-11-23T12-01_create-analyst-indexes",
       "2026-11-23T12-02_comment-tables-and-columns",
+      "2026-11-23T13-00_add-follow-up-marks",
     ]);
   });
 
