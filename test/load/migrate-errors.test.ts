@@ -85,6 +85,7 @@ describe("migrateToLatest on a fresh database", () => {
       "Success",
       "Success",
       "Success",
+      "Success",
     ]);
     expect(await tables()).toEqual(["kysely_migration", "kysely_migration_lock"]);
     const up = await migrateToLatest(open.db);

@@ -295,6 +295,7 @@ describe("migrations", () => {
       "2026-11-23T12-01_create-analyst-indexes",
       "2026-11-23T12-02_comment-tables-and-columns",
       "2026-11-23T13-00_add-follow-up-marks",
+      "2026-11-23T13-30_create-reader-role",
     ]);
   });
 
