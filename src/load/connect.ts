@@ -39,6 +39,12 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): OpenDa
   // Without a listener an idle client's error (e.g. the server restarting) would crash
   // the process; the pool already discards that client.
   pool.on("error", (error) => options.onIdleClientError?.(error));
+  // pg-pool listens on idle clients only: a checked-out client (inside a transaction)
+  // whose connection dies would emit an unhandled 'error' and crash the process before
+  // the query's own rejection reaches the retry. A permanent listener lets it reach it.
+  pool.on("connect", (client) => {
+    client.on("error", (error) => options.onIdleClientError?.(error));
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

@@ -44,7 +44,7 @@ export { redactSecrets } from "./redact.ts";
 export type { Database, RunStatus, RunTrigger, RunUserStatus } from "./schema.ts";
 export { startEmbeddedPostgres } from "./embedded-postgres.ts";
 export type { EmbeddedPostgresOptions, RunningPostgres } from "./embedded-postgres.ts";
-export { findResumableBackfill, reopenRun } from "./resume-run.ts";
+export { closeAbandonedRuns, findResumableBackfill, reopenRun } from "./resume-run.ts";
 export type { ResumableRun } from "./resume-run.ts";
 export { readFollowUpMarks, writeFollowUpMarks } from "./follow-up-marks.ts";
 export type { FollowUpMarks, FollowUpStream } from "./follow-up-marks.ts";

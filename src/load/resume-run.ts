@@ -8,6 +8,17 @@ export interface ResumableRun {
   readonly status: string;
   /** Users the run already committed: the resumed run skips them. */
   readonly done: Set<string>;
+  /** Counts its earlier attempts recorded. */
+  readonly counts: {
+    readonly usersTotal: number;
+    readonly usersSucceeded: number;
+    readonly usersFailed: number;
+    readonly chatsSeen: number;
+    readonly requests: number;
+    readonly throttled: number;
+    readonly rowsWritten: number;
+    readonly rejects: number;
+  };
 }
 
 /**
@@ -18,7 +29,19 @@ export interface ResumableRun {
 export async function findResumableBackfill(db: Kysely<Database>): Promise<ResumableRun | null> {
   const run = await db
     .selectFrom("teams.sync_runs")
-    .select(["run_id", "started_at", "status"])
+    .select([
+      "run_id",
+      "started_at",
+      "status",
+      "users_total",
+      "users_succeeded",
+      "users_failed",
+      "chats_seen",
+      "requests",
+      "throttled",
+      "rows_written",
+      "rejects",
+    ])
     .where("trigger", "=", "backfill")
     .orderBy("run_id", "desc")
     .limit(1)
@@ -29,6 +52,16 @@ export async function findResumableBackfill(db: Kysely<Database>): Promise<Resum
     startedAt: run.started_at,
     status: run.status,
     done: await succeededUsers(db, run.run_id),
+    counts: {
+      usersTotal: run.users_total,
+      usersSucceeded: run.users_succeeded,
+      usersFailed: run.users_failed,
+      chatsSeen: run.chats_seen,
+      requests: run.requests,
+      throttled: run.throttled,
+      rowsWritten: run.rows_written,
+      rejects: run.rejects,
+    },
   };
 }
 
@@ -43,4 +76,22 @@ export async function reopenRun(db: Kysely<Database>, runId: number): Promise<vo
   await sql`delete from teams.sync_run_users where run_id = ${runId} and status <> 'succeeded'`.execute(
     db,
   );
+}
+
+/**
+ * Runs still marked running when a new run holds the run lock ended without finishing
+ * (killed, crashed, machine lost): they are closed as failed so `status` stops showing
+ * them in progress. Only call this while holding the run lock.
+ */
+export async function closeAbandonedRuns(db: Kysely<Database>): Promise<number> {
+  const result = await db
+    .updateTable("teams.sync_runs")
+    .set({
+      status: "failed",
+      finished_at: sql<Date>`now()`,
+      error: "abandoned: the process ended before the run finished (killed or crashed)",
+    })
+    .where("status", "=", "running")
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }

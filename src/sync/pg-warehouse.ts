@@ -1,6 +1,7 @@
 import os from "node:os";
 import type { Kysely } from "kysely";
 import {
+  closeAbandonedRuns,
   findResumableBackfill,
   finishRun,
   loadUserResult,
@@ -24,11 +25,12 @@ export function pgWarehouse(db: Kysely<Database>): Warehouse {
       const started = await startRun(db, { ...input, pid: process.pid, host: os.hostname() });
       return started.runId;
     },
+    closeAbandonedRuns: () => closeAbandonedRuns(db),
     async reopenBackfill() {
       const run = await findResumableBackfill(db);
       if (!run) return null;
       await reopenRun(db, run.runId);
-      return { runId: run.runId, done: run.done };
+      return { runId: run.runId, done: run.done, counts: run.counts };
     },
     async finishRun(runId, status, counts, error) {
       if (status === "running") throw new Error("a run cannot finish as running");

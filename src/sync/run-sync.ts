@@ -70,6 +70,9 @@ export async function runSync(deps: RunDeps, options: SyncOptions): Promise<RunS
   const started = now();
   const countersAtStart = deps.graph.counters();
   const { warehouse, logger } = deps;
+  const abandoned = warehouse ? await warehouse.closeAbandonedRuns() : 0;
+  if (abandoned > 0)
+    logger.warn({ runs: abandoned }, "closed runs a killed or crashed process left running");
   const resumed = warehouse && options.resume ? await warehouse.reopenBackfill() : null;
   if (options.resume && !resumed) {
     throw new ConfigError(
@@ -199,9 +202,11 @@ export async function runSync(deps: RunDeps, options: SyncOptions): Promise<RunS
     dryRun: options.dryRun,
     startedAt: started.toISOString(),
     durationMs: now().getTime() - started.getTime(),
+    // A resumed backfill is one run: its users include those earlier attempts committed.
     users: {
-      total: usersTotal,
-      succeeded: outcomes.filter((o) => !failedUsers.has(o.userId)).length,
+      total: usersTotal + (resumed?.done.size ?? 0),
+      succeeded:
+        outcomes.filter((o) => !failedUsers.has(o.userId)).length + (resumed?.done.size ?? 0),
       failed: failedUsers.size,
     },
     chats: chatsSeen.size,
@@ -223,14 +228,15 @@ export async function runSync(deps: RunDeps, options: SyncOptions): Promise<RunS
         runId,
         status,
         {
-          usersTotal,
+          usersTotal: summary.users.total,
           usersSucceeded: summary.users.succeeded,
           usersFailed: summary.users.failed,
-          chatsSeen: summary.chats,
-          requests: summary.requests,
-          throttled: summary.throttled,
-          rowsWritten: written.inserted + written.updated,
-          rejects: summary.rejects,
+          // Distinct chats cannot be summed across attempts; the larger is the better bound.
+          chatsSeen: Math.max(summary.chats, resumed?.counts.chatsSeen ?? 0),
+          requests: summary.requests + (resumed?.counts.requests ?? 0),
+          throttled: summary.throttled + (resumed?.counts.throttled ?? 0),
+          rowsWritten: written.inserted + written.updated + (resumed?.counts.rowsWritten ?? 0),
+          rejects: summary.rejects + (resumed?.counts.rejects ?? 0),
         },
         summary.fatal,
       )

@@ -29,11 +29,18 @@ export interface Warehouse {
     streams: readonly Stream[];
     options: Record<string, unknown>;
   }): Promise<number>;
+  /** Closes runs left `running` by a process that died; call only under the run lock. */
+  closeAbandonedRuns(): Promise<number>;
   /**
    * Reopens the newest backfill if it did not complete; returns its id and the users it
    * already committed, or null when there is nothing to resume.
    */
-  reopenBackfill(): Promise<{ runId: number; done: ReadonlySet<string> } | null>;
+  reopenBackfill(): Promise<{
+    runId: number;
+    done: ReadonlySet<string>;
+    /** What earlier attempts of the run recorded, so the run's counts cover all of it. */
+    counts: RunCounts;
+  } | null>;
   finishRun(
     runId: number,
     status: RunStatus,

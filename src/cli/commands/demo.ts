@@ -5,11 +5,11 @@ import type { Database } from "../../load/index.ts";
 import { startSimulator } from "../../sim/index.ts";
 import { graphSource } from "../../sync/graph-source.ts";
 import { DEFAULT_CONCURRENCY, DEFAULT_LOOKBACK_MS } from "../../sync/options.ts";
-import { pgWarehouse } from "../../sync/pg-warehouse.ts";
 import { STREAMS } from "../../sync/ports.ts";
-import { runSync } from "../../sync/run-sync.ts";
 import { createApp, createExtractor, withWarehouse } from "../app.ts";
+import { lockedSync } from "../locked-sync.ts";
 import { createProgressBar } from "../progress.ts";
+import { abortOnSignals } from "../signals.ts";
 import { exitCodeFor, formatSummary } from "../summary.ts";
 import { nonNegativeInt, positiveInt } from "../sync-flags.ts";
 
@@ -59,15 +59,8 @@ export function demoCommand(): Command {
         await withWarehouse(app, { migrate: true }, async ({ db, target }) => {
           console.log(`warehouse: ${target.description}`);
           const before = await countRuns(db);
-          const summary = await runSync(
-            {
-              graph,
-              warehouse: pgWarehouse(db),
-              logger: app.logger,
-              ...(interactive
-                ? { progress: createProgressBar(() => graph.counters(), process.stderr) }
-                : {}),
-            },
+          const result = await lockedSync(
+            app,
             {
               trigger: "manual",
               users: { kind: "all" },
@@ -80,7 +73,19 @@ export function demoCommand(): Command {
               includeMessageBodies: true,
               hashEmails: false,
             },
+            {
+              graph,
+              db,
+              databaseUrl: target.url,
+              waitForLock: false,
+              signal: abortOnSignals(),
+              ...(interactive
+                ? { progress: createProgressBar(() => graph.counters(), process.stderr) }
+                : {}),
+            },
           );
+          if (result.kind === "busy") throw new Error(`${result.message}; try again when it ends`);
+          const { summary } = result;
           console.log(formatSummary(summary, before === 0 ? "first sync" : "incremental sync"));
           const written = summary.rowsWritten.inserted + summary.rowsWritten.updated;
           if (before > 0 && written === 0) {

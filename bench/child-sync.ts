@@ -1,0 +1,93 @@
+/**
+ * One sync in its own process, wired like `teams-chat-sync sync` (default concurrency,
+ * default pool), so its wall time and peak RSS are the pipeline's alone: the simulator
+ * and Postgres run elsewhere. Prints a ChildSyncResult as its last stdout line.
+ *
+ *   BENCH_GRAPH_TOKEN=… node --import tsx bench/child-sync.ts --graph-url URL \
+ *     --database-url URL --rate-scale 10 [--users id,id] [--concurrency n]
+ */
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { createApp, createExtractor } from "../src/cli/app.ts";
+import { Secret } from "../src/config/secret.ts";
+import { openDatabase } from "../src/load/index.ts";
+import { graphSource } from "../src/sync/graph-source.ts";
+import { DEFAULT_CONCURRENCY, DEFAULT_LOOKBACK_MS } from "../src/sync/options.ts";
+import { pgWarehouse } from "../src/sync/pg-warehouse.ts";
+import { STREAMS } from "../src/sync/ports.ts";
+import { runSync } from "../src/sync/run-sync.ts";
+import type { ChildSyncResult } from "./support.ts";
+
+const { values } = parseArgs({
+  options: {
+    "graph-url": { type: "string" },
+    "database-url": { type: "string" },
+    "rate-scale": { type: "string", default: "1" },
+    users: { type: "string" },
+    concurrency: { type: "string" },
+  },
+});
+const graphUrl = values["graph-url"];
+const databaseUrl = values["database-url"];
+const token = process.env.BENCH_GRAPH_TOKEN;
+if (!graphUrl || !databaseUrl || !token) {
+  console.error("usage: BENCH_GRAPH_TOKEN=… child-sync.ts --graph-url URL --database-url URL");
+  process.exit(2);
+}
+
+const app = createApp({ quiet: true });
+const extractor = createExtractor(app, {
+  baseUrl: graphUrl,
+  auth: { kind: "static", token: new Secret(token) },
+  rateScale: Number(values["rate-scale"]),
+});
+const { db, close } = openDatabase(databaseUrl);
+const started = performance.now();
+const summary = await (async () => {
+  try {
+    return await runSync(
+      { graph: graphSource(extractor), warehouse: pgWarehouse(db), logger: app.logger },
+      {
+        trigger: "manual",
+        users: values.users ? { kind: "list", ids: values.users.split(",") } : { kind: "all" },
+        streams: new Set(STREAMS),
+        concurrency: values.concurrency ? Number(values.concurrency) : DEFAULT_CONCURRENCY,
+        dryRun: false,
+        ignoreWatermarks: false,
+        resume: false,
+        lookbackMs: DEFAULT_LOOKBACK_MS,
+        includeMessageBodies: true,
+        hashEmails: false,
+      },
+    );
+  } finally {
+    await close();
+  }
+})();
+const syncSeconds = (performance.now() - started) / 1000;
+
+const result: ChildSyncResult = {
+  syncSeconds,
+  status: summary.status,
+  usersTotal: summary.users.total,
+  usersFailed: summary.users.failed,
+  chats: summary.chats,
+  members: summary.members,
+  requests: summary.requests,
+  throttled: summary.throttled,
+  retries: summary.retries,
+  rowsWritten: summary.rowsWritten,
+  fatal: summary.fatal,
+  maxRssKb: process.resourceUsage().maxRSS,
+  vmHwmKb: vmHwmKb(),
+};
+process.stdout.write(`${JSON.stringify(result)}\n`);
+
+function vmHwmKb(): number | null {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync("/proc/self/status", "utf8"));
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
+}

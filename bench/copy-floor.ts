@@ -1,0 +1,87 @@
+/**
+ * copy_ratio: how close the pipeline loads to Postgres's physical floor. After a full sync
+ * with no limits and no latency, the final rows of every data table are read back
+ * (COPY … TO STDOUT, text format, untimed) and written with a raw COPY … FROM STDIN into
+ * fresh copies of the tables (schema copy_floor, `LIKE teams.<t> INCLUDING ALL`: same
+ * columns, defaults, constraints and indexes). copy_seconds = the summed wall time of
+ * those COPY FROM statements; sync_seconds = the wall time of runSync (extract,
+ * normalize and load together); copy_ratio = copy_seconds / sync_seconds.
+ */
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import pg from "pg";
+import { from as copyFrom, to as copyTo } from "pg-copy-streams";
+import type { Simulator } from "../src/sim/index.ts";
+import {
+  DATA_TABLES,
+  log,
+  runChildSync,
+  seconds,
+  type ChildSyncResult,
+  type Figures,
+} from "./support.ts";
+
+export interface CopyFloorResult {
+  readonly sync: ChildSyncResult;
+  readonly copySeconds: number;
+}
+
+export async function benchCopyFloor(
+  sim: Simulator,
+  databaseUrl: string,
+  figures: Figures,
+): Promise<CopyFloorResult> {
+  log("copy floor: full sync with no limits and no latency");
+  const sync = await runChildSync({
+    graphUrl: sim.url,
+    token: sim.token,
+    databaseUrl,
+    rateScale: 0,
+    timeoutMs: 30 * 60_000,
+  });
+  log(`copy floor: sync ${sync.status} in ${sync.syncSeconds.toFixed(1)} s`);
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  const tables: Record<string, { rows: number; bytes: number; seconds: number }> = {};
+  try {
+    await client.query("drop schema if exists copy_floor cascade");
+    await client.query("create schema copy_floor");
+    for (const table of DATA_TABLES) {
+      await client.query(`create table copy_floor.${table} (like teams.${table} including all)`);
+      const chunks: Buffer[] = [];
+      for await (const chunk of client.query(copyTo(`copy teams.${table} to stdout`)))
+        chunks.push(chunk as Buffer);
+      const started = performance.now();
+      await pipeline(
+        Readable.from(chunks),
+        client.query(copyFrom(`copy copy_floor.${table} from stdin`)),
+      );
+      const took = seconds(started);
+      const { rows } = await client.query<{ n: string }>(
+        `select count(*) as n from copy_floor.${table}`,
+      );
+      tables[table] = {
+        rows: Number(rows[0]?.n ?? 0),
+        bytes: chunks.reduce((n, c) => n + c.length, 0),
+        seconds: took,
+      };
+      log(`copy floor: ${table}: ${tables[table].rows} rows in ${took.toFixed(2)} s`);
+    }
+  } finally {
+    await client.end();
+  }
+  const copySeconds = Object.values(tables).reduce((n, t) => n + t.seconds, 0);
+  figures.figure("copy_sync_seconds", sync.syncSeconds);
+  figures.figure("copy_seconds", copySeconds);
+  figures.figure("copy_ratio", copySeconds / sync.syncSeconds);
+  figures.detail("copy", {
+    sync,
+    tables,
+    definition:
+      "copy_seconds = sum over the data tables of the wall time of a raw COPY FROM STDIN (text) " +
+      "of the synced rows into empty copies (LIKE … INCLUDING ALL, indexes included); " +
+      "sync_seconds = wall time of runSync in its own process (rateScale 0, latency 0); " +
+      "copy_ratio = copy_seconds / sync_seconds",
+  });
+  return { sync, copySeconds };
+}

@@ -1,0 +1,141 @@
+/**
+ * `npm run bench [-- --quick] [-- --only ceiling,copy,rerun,rss,baseline]`: the
+ * performance figures of issue 7, one run each. Figures print as `name=value` on stdout,
+ * progress on stderr; all of them, with the parameters, go to bench/results/<timestamp>.json.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { benchBaseline } from "./baseline-sdk.ts";
+import { benchCeiling } from "./ceiling.ts";
+import { benchCopyFloor } from "./copy-floor.ts";
+import { benchRerun } from "./rerun.ts";
+import { benchRss } from "./rss.ts";
+import {
+  BENCH_DIR,
+  Figures,
+  log,
+  seconds,
+  withPostgres,
+  withSimulator,
+  type BenchParams,
+} from "./support.ts";
+
+const BENCHMARKS = ["ceiling", "copy", "rerun", "rss", "baseline"] as const;
+
+const { values } = parseArgs({
+  options: { quick: { type: "boolean", default: false }, only: { type: "string" } },
+});
+const only = new Set(values.only ? values.only.split(",") : BENCHMARKS);
+for (const name of only) {
+  if (!(BENCHMARKS as readonly string[]).includes(name)) {
+    console.error(`unknown benchmark ${name}; one of ${BENCHMARKS.join(", ")}`);
+    process.exit(2);
+  }
+}
+
+const params: BenchParams = values.quick
+  ? {
+      quick: true,
+      users: 200,
+      chats: 6_000,
+      seed: 7,
+      rateScale: 10,
+      latencyMs: 50,
+      rssSmall: { users: 20, chats: 600 },
+      baselineStride: 20,
+    }
+  : {
+      quick: false,
+      users: 1_000,
+      chats: 30_000,
+      seed: 7,
+      rateScale: 10,
+      latencyMs: 50,
+      rssSmall: { users: 100, chats: 3_000 },
+      baselineStride: 100,
+    };
+const environment = {
+  node: process.version,
+  cpus: os.cpus().length,
+  cpuModel: os.cpus()[0]?.model ?? null,
+  totalMemoryMb: Math.round(os.totalmem() / 2 ** 20),
+  platform: `${os.platform()} ${os.release()}`,
+};
+log(`parameters ${JSON.stringify(params)}; ${JSON.stringify(environment)}`);
+
+const figures = new Figures();
+const started = performance.now();
+let error: string | null = null;
+try {
+  await withPostgres(async (pg) => {
+    let oursFullSeconds: number | null = null;
+    if (only.has("ceiling")) {
+      const ceiling = await benchCeiling(params, pg, figures);
+      oursFullSeconds = ceiling.sync.syncSeconds;
+    }
+    if (only.has("copy") || only.has("rerun")) {
+      // The rerun needs a synced warehouse: it follows the copy floor's sync, same tenant.
+      const databaseUrl = await pg.freshDatabase("bench_unlimited");
+      await withSimulator(
+        { users: params.users, chats: params.chats, seed: params.seed, rateScale: 0, latencyMs: 0 },
+        async (sim) => {
+          await benchCopyFloor(sim, databaseUrl, figures);
+          if (only.has("rerun")) await benchRerun(sim, databaseUrl, figures);
+        },
+      );
+    }
+    if (only.has("rss")) await benchRss(params, pg, figures);
+    if (only.has("baseline")) await benchBaseline(params, pg, figures, oursFullSeconds);
+  });
+} catch (failure) {
+  error = failure instanceof Error ? (failure.stack ?? failure.message) : String(failure);
+  log(`FAILED: ${error}`);
+  process.exitCode = 1;
+}
+const wallSeconds = seconds(started);
+figures.figure("bench_wall_seconds", wallSeconds);
+
+const file = path.join(
+  BENCH_DIR,
+  "results",
+  `${new Date().toISOString().replace(/[:.]/g, "-")}.json`,
+);
+await mkdir(path.dirname(file), { recursive: true });
+await writeFile(
+  file,
+  `${JSON.stringify(
+    {
+      params: { ...params, benchmarks: [...only] },
+      environment,
+      figures: figures.values,
+      goals: goals(figures.values),
+      details: figures.details,
+      wallSeconds,
+      error,
+    },
+    null,
+    2,
+  )}\n`,
+);
+log(`results in ${path.relative(process.cwd(), file)}`);
+
+/** Each goal of issue 7 against what was measured (null: not measured in this run). */
+function goals(v: Figures["values"]): Record<string, boolean | null> {
+  const num = (name: string): number | null => (typeof v[name] === "number" ? v[name] : null);
+  const check = (name: string, ok: (x: number) => boolean): boolean | null => {
+    const x = num(name);
+    return x === null ? null : ok(x);
+  };
+  return {
+    "ceiling_ratio >= 0.90": check("ceiling_ratio", (x) => x >= 0.9),
+    "throttled_share < 0.01": check("throttled_share", (x) => x < 0.01),
+    "copy_ratio >= 0.50": check("copy_ratio", (x) => x >= 0.5),
+    "baseline_speedup >= 20": check("baseline_speedup", (x) => x >= 20),
+    "rss_growth <= 1.2": check("rss_growth", (x) => x <= 1.2),
+    "peak_rss_mb < 250": check("peak_rss_mb", (x) => x < 250),
+    "rerun_writes == 0": check("rerun_writes", (x) => x === 0),
+    "rerun_requests == 0": check("rerun_requests", (x) => x === 0),
+  };
+}
