@@ -42,8 +42,9 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): OpenDa
   // pg-pool listens on idle clients only: a checked-out client (inside a transaction)
   // whose connection dies would emit an unhandled 'error' and crash the process before
   // the query's own rejection reaches the retry. A permanent listener lets it reach it.
+  // (Idle clients' errors are reported by the pool listener above.)
   pool.on("connect", (client) => {
-    client.on("error", (error) => options.onIdleClientError?.(error));
+    client.on("error", () => undefined);
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
