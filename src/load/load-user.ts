@@ -3,6 +3,7 @@ import type {
   ChatMemberRow,
   ChatOperationRow,
   ListedChat,
+  ListedViewpoint,
   MessagePreviewRow,
   Rejected,
 } from "../normalize/rows.ts";
@@ -33,6 +34,12 @@ export interface UserLoadInput {
   /** When the user's listing was read: first_seen_at / last_seen_at / removed_at. */
   readonly seenAt: Date;
   readonly chats: readonly ListedChat[];
+  /**
+   * More listed chats, read only for this user's viewpoint (their shared rows were
+   * committed by another user earlier in the run). Part of the listing all the same:
+   * their user_chats rows are written and they count as listed.
+   */
+  readonly viewpoints?: readonly ListedViewpoint[];
   /**
    * Chats whose member list is known complete (a non-truncated expansion or a full
    * GET /members): members absent from it are marked removed. Other chats' expanded
@@ -141,10 +148,14 @@ async function writeUser(
   );
   const memberWrites = await upsertChatMembers(trx, members, seenAt, options);
   const membersRemoved = await markRemovedMembers(trx, input.completeMembers, seenAt);
+  const listed = [
+    ...input.chats.map((c) => ({ chat_id: c.chat.chat_id, viewpoint: c.viewpoint })),
+    ...(input.viewpoints ?? []),
+  ];
   const userChatWrites = await upsertUserChats(
     trx,
-    input.chats.map((c) => ({
-      key: { user_id: userId, chat_id: c.chat.chat_id },
+    listed.map((c) => ({
+      key: { user_id: userId, chat_id: c.chat_id },
       viewpoint: c.viewpoint,
     })),
     seenAt,
@@ -154,7 +165,7 @@ async function writeUser(
     ? await markRemovedUserChats(
         trx,
         userId,
-        input.chats.map((c) => c.chat.chat_id),
+        listed.map((c) => c.chat_id),
         seenAt,
       )
     : 0;
@@ -181,7 +192,7 @@ async function writeUser(
     written(previewWrites) +
     written(operations);
   await markUserSucceeded(trx, input.runId, userId, {
-    chatsSeen: input.chats.length,
+    chatsSeen: listed.length,
     rowsWritten,
   });
   return {

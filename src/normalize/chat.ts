@@ -33,6 +33,7 @@ import type {
   ChatRow,
   JsonObject,
   ListedChat,
+  ListedViewpoint,
   MessagePreviewRow,
   Normalized,
 } from "./rows.ts";
@@ -95,6 +96,41 @@ export function normalizeListedChat(
   // A member's address can reappear elsewhere (a sender's or event member's display
   // name): hash it wherever it shows up in this chat's rows.
   return accepted(opts.hashEmails ? hashEmailsDeep(listed, collectEmails(item)) : listed, warnings);
+}
+
+/**
+ * The cheap reading of a listed chat whose shared rows are already loaded (`isLoaded`
+ * says which): only the viewpoint and `lastUpdatedDateTime` (the watermark and the
+ * follow-up decisions need it), without copying or reading the rest of the item. A chat
+ * sits in the listing of every member user, so on a tenant-wide run most items take
+ * this path. Returns null when the item is not a keyable object of a loaded chat: the
+ * caller normalizes it in full (which rejects it, or loads its shared rows).
+ */
+export function normalizeListedViewpoint(
+  json: unknown,
+  userId: string,
+  isLoaded: (chatId: string) => boolean,
+): { value: ListedViewpoint; warnings: string[] } | null {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) return null;
+  const item = json as JsonObject;
+  const id = ownValue(item, "id");
+  if (typeof id !== "string" || !isLoaded(id)) return null;
+  const warnings: string[] = [];
+  // Only the fields read here are copied (and cleaned of NUL and lone surrogates).
+  const own: JsonObject = {};
+  for (const key of ["lastUpdatedDateTime", ...VIEWPOINT_KEYS]) {
+    const value = ownValue(item, key);
+    if (value !== undefined) own[key] = sanitizeJson(value, warnings, key);
+  }
+  const lastUpdated = new FieldReader<GraphChat>(own, "", warnings).timestampAsSent(
+    "lastUpdatedDateTime",
+  );
+  const value: ListedViewpoint = {
+    chat_id: id,
+    last_updated_raw: lastUpdated?.sent ?? null,
+    viewpoint: readViewpoint(own, userId, id, warnings),
+  };
+  return { value, warnings };
 }
 
 type Meeting = Pick<

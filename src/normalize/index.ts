@@ -1,5 +1,5 @@
 /** The normalize stage: Graph JSON (untrusted, `unknown`) in, typed rows out. Pure. */
-export { MEMBER_EXPANSION_LIMIT, normalizeListedChat } from "./chat.ts";
+export { MEMBER_EXPANSION_LIMIT, normalizeListedChat, normalizeListedViewpoint } from "./chat.ts";
 export { normalizeMember } from "./member.ts";
 export { normalizeMembers, type NormalizedMembers } from "./member-list.ts";
 export { normalizePreview } from "./preview.ts";

@@ -40,5 +40,6 @@ export function accepted<T>(value: T, warnings: string[]): Normalized<T> {
 
 /** The object without Graph's response annotation `@odata.context` (differs list vs get). */
 export function withoutResponseContext(item: JsonObject): JsonObject {
+  if (!Object.hasOwn(item, "@odata.context")) return item;
   return Object.fromEntries(Object.entries(item).filter(([key]) => key !== "@odata.context"));
 }

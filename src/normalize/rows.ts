@@ -96,6 +96,18 @@ export interface ChatOperationRow {
 }
 
 /** Everything one item of a user's chat listing yields. */
+/**
+ * A listed chat whose shared rows (the chat, its members, its preview) another user
+ * already committed in the same run: only what belongs to the listing user is kept.
+ */
+export interface ListedViewpoint {
+  chat_id: string;
+  /** lastUpdatedDateTime as Graph sent it; null when missing or unreadable. */
+  last_updated_raw: string | null;
+  /** Null when the listing carried no viewpoint. */
+  viewpoint: UserChatRow | null;
+}
+
 export interface ListedChat {
   chat: ChatRow;
   /** Null when the listing carried no viewpoint. */

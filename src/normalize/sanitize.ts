@@ -46,11 +46,60 @@ export function sanitizeText(value: string): SanitizedText {
 }
 
 /**
- * A deep copy of `value` as storable JSON; problems are appended to `warnings` as
+ * `value` as storable JSON; problems are appended to `warnings` as
  * `<path>: <problem>` (`members[2].displayName: NUL character replaced with U+FFFD`).
+ * Plain JSON with nothing to fix (what JSON.parse gives, nearly always) is returned as
+ * is, without a copy; anything else is copied with the fixes. Callers never mutate it.
  */
 export function sanitizeJson(value: unknown, warnings: string[], path = ""): Json {
+  if (isStorable(value, 0, new Set())) return value as Json;
   return clean(value, path, warnings, new Set());
+}
+
+/** NUL or any surrogate (a pair is fine, but then the careful path decides). */
+// eslint-disable-next-line no-control-regex -- finding NUL is the point
+const SUSPECT = /[\u0000\uD800-\uDFFF]/;
+
+/**
+ * True when `value` is plain JSON that {@link clean} would copy unchanged: plain objects
+ * and dense arrays only, finite numbers, no NUL or surrogate in any string or key, no
+ * cycle, not deeper than MAX_DEPTH. Reads only; allocates nothing per value.
+ */
+function isStorable(value: unknown, depth: number, ancestors: Set<object>): boolean {
+  switch (typeof value) {
+    case "string":
+      return !SUSPECT.test(value);
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(value);
+    case "object": {
+      if (value === null) return true;
+      if (depth >= MAX_DEPTH || ancestors.has(value)) return false;
+      ancestors.add(value);
+      try {
+        if (Array.isArray(value)) {
+          for (let i = 0; i < value.length; i++) {
+            if (!(i in value) || !isStorable(value[i], depth + 1, ancestors)) return false;
+          }
+          return true;
+        }
+        const proto: unknown = Object.getPrototypeOf(value);
+        if (proto !== Object.prototype && proto !== null) return false;
+        for (const key in value) {
+          if (!Object.hasOwn(value, key)) return false;
+          if (SUSPECT.test(key)) return false;
+          const item = (value as Record<string, unknown>)[key];
+          if (item === undefined || !isStorable(item, depth + 1, ancestors)) return false;
+        }
+        return true;
+      } finally {
+        ancestors.delete(value);
+      }
+    }
+    default:
+      return false;
+  }
 }
 
 function clean(value: unknown, path: string, warnings: string[], ancestors: Set<object>): Json {

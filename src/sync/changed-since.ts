@@ -1,5 +1,4 @@
 import { graphTimestampTicks } from "../normalize/index.ts";
-import type { ChatRow } from "../normalize/rows.ts";
 
 const TICKS_PER_MS = 10_000n;
 
@@ -17,12 +16,11 @@ const TICKS_PER_MS = 10_000n;
 export function followUpNeeded(
   watermarkRaw: string | undefined,
   lookbackMs: number,
-): (chat: ChatRow, mark: string | null | undefined) => boolean {
+): (lastUpdatedRaw: string | null, mark: string | null | undefined) => boolean {
   const watermark = watermarkRaw === undefined ? null : graphTimestampTicks(watermarkRaw);
   const threshold = watermark === null ? null : watermark - BigInt(lookbackMs) * TICKS_PER_MS;
-  return (chat, mark) => {
-    const listed =
-      chat.last_updated_raw === null ? null : graphTimestampTicks(chat.last_updated_raw);
+  return (lastUpdatedRaw, mark) => {
+    const listed = lastUpdatedRaw === null ? null : graphTimestampTicks(lastUpdatedRaw);
     if (listed === null) return true;
     if (threshold !== null && listed < threshold) return false;
     const loaded = mark == null ? null : graphTimestampTicks(mark);

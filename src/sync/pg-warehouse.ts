@@ -73,6 +73,7 @@ export function pgWarehouse(db: Kysely<Database>): Warehouse {
         userId: load.userId,
         seenAt: load.seenAt,
         chats: load.chats,
+        viewpoints: load.viewpoints,
         completeMembers: load.completeMembers,
         operations: load.operations,
         rejects: load.rejects,

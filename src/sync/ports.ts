@@ -1,4 +1,10 @@
-import type { ChatMemberRow, ChatOperationRow, ListedChat, Rejected } from "../normalize/rows.ts";
+import type {
+  ChatMemberRow,
+  ChatOperationRow,
+  ListedChat,
+  ListedViewpoint,
+  Rejected,
+} from "../normalize/rows.ts";
 
 /** What the orchestrator needs from Graph (implemented over src/extract). */
 export interface GraphSource {
@@ -32,6 +38,8 @@ export interface UserLoad {
   readonly userId: string;
   readonly seenAt: Date;
   readonly chats: readonly ListedChat[];
+  /** Listed chats whose shared rows an earlier user committed in this run. */
+  readonly viewpoints: readonly ListedViewpoint[];
   readonly completeMembers: ReadonlyMap<string, readonly ChatMemberRow[]>;
   readonly operations: readonly ChatOperationRow[];
   readonly rejects: readonly Rejected[];

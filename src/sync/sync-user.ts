@@ -2,11 +2,18 @@ import type { Logger } from "../log.ts";
 import {
   latestGraphTimestamp,
   normalizeListedChat,
+  normalizeListedViewpoint,
   normalizeMembers,
   normalizeOperation,
   type NormalizeOptions,
 } from "../normalize/index.ts";
-import type { ChatMemberRow, ChatOperationRow, ListedChat, Rejected } from "../normalize/rows.ts";
+import type {
+  ChatMemberRow,
+  ChatOperationRow,
+  ListedChat,
+  ListedViewpoint,
+  Rejected,
+} from "../normalize/rows.ts";
 import { followUpNeeded } from "./changed-since.ts";
 import type { SyncOptions } from "./options.ts";
 import type { GraphSource, Stream, WriteCounts } from "./ports.ts";
@@ -62,21 +69,39 @@ export interface UserOutcome {
  */
 export async function syncUser(run: RunContext, userId: string): Promise<UserOutcome> {
   const { options } = run;
+  /** Chats listed whose shared rows this user may have to load, normalized in full. */
   const chats = new Map<string, ListedChat>();
+  /** Chats listed whose shared rows another user committed in this run: viewpoints only. */
+  const viewpoints = new Map<string, ListedViewpoint>();
   const rejects: Rejected[] = [];
+  const isLoaded = (chatId: string) => run.chatsLoaded.has(chatId);
   for await (const page of run.graph.userChatPages(userId)) {
     for (const item of page) {
+      const known = normalizeListedViewpoint(item, userId, isLoaded);
+      if (known) {
+        warn(run, known.warnings, { userId, chatId: known.value.chat_id });
+        // Graph has been seen repeating an item across pages: the last one wins.
+        chats.delete(known.value.chat_id);
+        viewpoints.set(known.value.chat_id, known.value);
+        continue;
+      }
       const result = normalizeListedChat(item, userId, run.normalize);
       if (!result.ok) {
         rejects.push(result.rejected);
         continue;
       }
       warn(run, result.warnings, { userId, chatId: result.value.chat.chat_id });
-      // Graph has been seen repeating an item across pages: the last one wins.
+      viewpoints.delete(result.value.chat.chat_id);
       chats.set(result.value.chat.chat_id, withinStreams(result.value, options.streams));
     }
   }
-  const marks = run.warehouse ? await run.warehouse.followUpMarks([...chats.keys()]) : new Map();
+  const listed = (): Iterable<{ chat_id: string; last_updated_raw: string | null }> => [
+    ...[...chats.values()].map((c) => c.chat),
+    ...viewpoints.values(),
+  ];
+  const marks = run.warehouse
+    ? await run.warehouse.followUpMarks([...chats.keys(), ...viewpoints.keys()])
+    : new Map();
   const completeMembers = new Map<string, ChatMemberRow[]>();
   const operations: ChatOperationRow[] = [];
   /** Chats whose operations this user holds (listed or polled, none included). */
@@ -109,7 +134,7 @@ export async function syncUser(run: RunContext, userId: string): Promise<UserOut
       if (listed.members && !listed.membersMayBeTruncated) {
         completeMembers.set(chatId, listed.members);
         loadedAt.members.set(chatId, at);
-      } else if (needed(listed.chat, marks.get(chatId)?.members)) {
+      } else if (needed(at, marks.get(chatId)?.members)) {
         followUp("members", chatId, async () => {
           const rows = await run.members.once(chatId, () => fetchMembers(run, chatId, rejects));
           if (rows) {
@@ -122,9 +147,9 @@ export async function syncUser(run: RunContext, userId: string): Promise<UserOut
   }
   if (options.streams.has("operations")) {
     const needed = needs("operations");
-    for (const listed of chats.values()) {
-      const chatId = listed.chat.chat_id;
-      const list = needed(listed.chat, marks.get(chatId)?.operations);
+    for (const chat of listed()) {
+      const chatId = chat.chat_id;
+      const list = needed(chat.last_updated_raw, marks.get(chatId)?.operations);
       const pending = run.pendingOperations.get(chatId);
       if (!list && !pending) continue;
       followUp("operations", chatId, async () => {
@@ -136,7 +161,7 @@ export async function syncUser(run: RunContext, userId: string): Promise<UserOut
         if (rows) {
           operations.push(...rows);
           operationsOf.add(chatId);
-          if (list) loadedAt.operations.set(chatId, listed.chat.last_updated_raw);
+          if (list) loadedAt.operations.set(chatId, chat.last_updated_raw);
         }
       });
     }
@@ -144,8 +169,8 @@ export async function syncUser(run: RunContext, userId: string): Promise<UserOut
   await Promise.all(tasks);
 
   const listedChats = [...chats.values()];
-  for (const id of chats.keys()) run.chatsSeen.add(id);
-  const newest = latestGraphTimestamp(listedChats.map((c) => c.chat.last_updated_raw));
+  for (const chat of listed()) run.chatsSeen.add(chat.chat_id);
+  const newest = latestGraphTimestamp([...listed()].map((c) => c.last_updated_raw));
   const watermarks = new Map<Stream, string>();
   if (newest !== null) {
     for (const stream of options.streams) {
@@ -155,7 +180,7 @@ export async function syncUser(run: RunContext, userId: string): Promise<UserOut
   const members = [...completeMembers.values()].reduce((n, rows) => n + rows.length, 0);
   const counts = {
     userId,
-    chats: listedChats.length,
+    chats: listedChats.length + viewpoints.size,
     members,
     previews: listedChats.filter((c) => c.preview).length,
     operations: operations.length,
@@ -170,6 +195,7 @@ export async function syncUser(run: RunContext, userId: string): Promise<UserOut
       userId,
       seenAt: run.now(),
       chats: listedChats,
+      viewpoints: [...viewpoints.values()],
       completeMembers,
       operations,
       rejects,
@@ -186,7 +212,7 @@ export async function syncUser(run: RunContext, userId: string): Promise<UserOut
     run.operations.forget(operationsOf);
     throw error;
   }
-  for (const listed of listedChats) run.chatsLoaded.add(listed.chat.chat_id);
+  for (const chat of listedChats) run.chatsLoaded.add(chat.chat.chat_id);
   run.members.markCommitted(completeMembers.keys());
   run.operations.markCommitted(operationsOf);
   return { ...counts, written };

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { normalizeListedChat, type ChatRow, type JsonObject } from "../../src/normalize/index.ts";
+import {
+  normalizeListedChat,
+  normalizeListedViewpoint,
+  type ChatRow,
+  type JsonObject,
+} from "../../src/normalize/index.ts";
 import { accepted, rejected } from "./results.ts";
 
 const USER = "user-1";
@@ -402,5 +407,48 @@ describe("normalizeListedChat: the preview", () => {
     expect(value.preview).toBeNull();
     expect(value.chat.last_message_id).toBeNull();
     expect(warnings).toEqual([warning]);
+  });
+});
+
+describe("normalizeListedViewpoint: the cheap path for chats already loaded in the run", () => {
+  const loaded = (id: string) => id === CHAT_ID;
+  const listed = chat({
+    chatViewpoint: { isHidden: true, lastMessageReadDateTime: "2021-04-07T10:00:00.1234567Z" },
+    members: [member("m1")],
+  });
+
+  it("gives the same viewpoint and lastUpdatedDateTime as the full normalization", () => {
+    const full = accepted(normalizeListedChat(listed, USER)).value;
+    const cheap = normalizeListedViewpoint(listed, USER, loaded);
+    expect(cheap).toEqual({
+      value: {
+        chat_id: CHAT_ID,
+        last_updated_raw: full.chat.last_updated_raw,
+        viewpoint: full.viewpoint,
+      },
+      warnings: [],
+    });
+  });
+
+  it("declines chats not loaded yet and items that cannot be keyed (the full path decides)", () => {
+    expect(normalizeListedViewpoint(listed, USER, () => false)).toBeNull();
+    expect(normalizeListedViewpoint({ ...listed, id: 42 }, USER, () => true)).toBeNull();
+    expect(normalizeListedViewpoint([listed], USER, () => true)).toBeNull();
+    expect(normalizeListedViewpoint(null, USER, () => true)).toBeNull();
+  });
+
+  it("cleans what it reads and degrades bad values with a warning", () => {
+    const result = normalizeListedViewpoint(
+      chat({ lastUpdatedDateTime: "yesterday", viewpoint: { isHidden: "no\u0000" } }),
+      USER,
+      loaded,
+    );
+    expect(result?.value).toEqual({
+      chat_id: CHAT_ID,
+      last_updated_raw: null,
+      viewpoint: { user_id: USER, chat_id: CHAT_ID, is_hidden: null, last_message_read_at: null },
+    });
+    expect(result?.warnings.join("\n")).toMatch(/lastUpdatedDateTime/);
+    expect(result?.warnings.join("\n")).toMatch(/NUL/);
   });
 });

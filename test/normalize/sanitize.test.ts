@@ -133,3 +133,25 @@ describe("stripODataType", () => {
     expect(stripODataType(input)).toBe(output);
   });
 });
+
+describe("sanitizeJson without a copy", () => {
+  it("returns clean parsed JSON as is, and copies whatever needs a fix or is not plain", () => {
+    const clean = JSON.parse(
+      '{"a":[1,"x",{"b":null,"c":true}],"emoji":"\\ud83d\\ude00"}',
+    ) as unknown;
+    const warnings: string[] = [];
+    // The emoji is a surrogate pair: the careful path runs and changes nothing.
+    expect(sanitizeJson(clean, warnings)).toEqual(clean);
+    const plain = JSON.parse('{"a":[1,"x",{"b":null}]}') as unknown;
+    expect(sanitizeJson(plain, warnings)).toBe(plain);
+    expect(warnings).toEqual([]);
+
+    const withNul = { a: { b: "x\u0000" } };
+    const fixed = sanitizeJson(withNul, warnings);
+    expect(fixed).toEqual({ a: { b: "x\ufffd" } });
+    expect(withNul.a.b).toBe("x\u0000"); // the input is never mutated
+    expect(sanitizeJson({ at: new Date(0) }, [])).toEqual({ at: {} });
+    // eslint-disable-next-line no-sparse-arrays -- a hole is what is tested
+    expect(sanitizeJson([1, , 3], [])).toEqual([1, null, 3]);
+  });
+});
