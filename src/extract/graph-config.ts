@@ -95,6 +95,7 @@ const inputSchema = z.object({
   retry: z
     .object({
       maxAttempts: z.number().int().min(1),
+      maxThrottledAttempts: z.number().int().min(1),
       baseDelayMs: z.number().min(0),
       maxDelayMs: z.number().min(0),
       jitterRatio: z.number().min(0).max(1),

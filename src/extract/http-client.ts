@@ -12,7 +12,12 @@ import {
 import { requireGraphOrigin } from "./graph-urls.ts";
 import type { RateLimiter } from "./rate-limiter.ts";
 import { redact } from "./redact.ts";
-import { classifyFailure, nextDelayMs, type Classification } from "./retry-policy.ts";
+import {
+  classifyFailure,
+  DEFAULT_MAX_THROTTLED,
+  nextDelayMs,
+  type Classification,
+} from "./retry-policy.ts";
 import {
   silentLogger,
   systemNow,
@@ -86,6 +91,7 @@ export function createGraphHttpClient(
       // Before the limiter and the token: a foreign URL costs nothing and reveals nothing.
       let url = requireGraphOrigin(rawUrl, settings.origin, errorContext(options));
       let redirects = 0;
+      let throttles = 0;
       for (let attempt = 1; ; attempt++) {
         await deps.limiter.acquire(options);
         counts.requests++;
@@ -105,7 +111,12 @@ export function createGraphHttpClient(
         const verdict = classifyFailure(outcome.failure);
         const error = toError(url, options, outcome, verdict);
         const waitTooLong = (outcome.retryAfterMs ?? 0) > policy.maxRetryAfterMs;
-        if (!verdict.retryable || attempt >= policy.maxAttempts || waitTooLong) throw error;
+        // 429s have their own budget: the other failures count the attempts they caused.
+        const spent =
+          outcome.status === 429
+            ? ++throttles >= (policy.maxThrottledAttempts ?? DEFAULT_MAX_THROTTLED)
+            : attempt - throttles >= policy.maxAttempts;
+        if (!verdict.retryable || spent || waitTooLong) throw error;
         const delayMs = nextDelayMs(policy, attempt, outcome.retryAfterMs, random);
         if (outcome.status === 429 || outcome.retryAfterMs !== undefined) {
           deps.limiter.pause(options, delayMs);

@@ -1,8 +1,14 @@
 import type { Random } from "./runtime.ts";
 
 export interface RetryPolicy {
-  /** Attempts in all, the first included. */
+  /** Attempts in all, the first included (429s aside, see maxThrottledAttempts). */
   readonly maxAttempts: number;
+  /**
+   * 429s one request takes before it fails (default {@link DEFAULT_MAX_THROTTLED}). A
+   * 429 is Graph pacing the client, not a failure: a storm of them must slow a run down,
+   * not fail its users, so they get a budget of their own, bounded all the same.
+   */
+  readonly maxThrottledAttempts?: number;
   /** Backoff before the second attempt when Graph sent no Retry-After; doubles each time. */
   readonly baseDelayMs: number;
   /** Cap on computed backoff (Retry-After is never shortened to fit it). */
@@ -17,8 +23,11 @@ export interface RetryPolicy {
   readonly maxRetryAfterMs: number;
 }
 
+export const DEFAULT_MAX_THROTTLED = 20;
+
 export const defaultRetryPolicy: RetryPolicy = Object.freeze({
   maxAttempts: 6,
+  maxThrottledAttempts: DEFAULT_MAX_THROTTLED,
   baseDelayMs: 1000,
   maxDelayMs: 60_000,
   jitterRatio: 0.2,

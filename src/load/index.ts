@@ -12,7 +12,7 @@ export {
   RETRYABLE_SQLSTATES,
 } from "./retryable.ts";
 export type { RetryHooks, RetryPolicy, RetryRule, Sleep } from "./retryable.ts";
-export { loadUserResult } from "./load-user.ts";
+export { loadChatRows, loadUserResult } from "./load-user.ts";
 export type { TableWrites, UserLoadInput, UserLoadOptions, UserLoadResult } from "./load-user.ts";
 export { markDeletedChats } from "./sweep-deleted-chats.ts";
 export type { SweepResult } from "./sweep-deleted-chats.ts";

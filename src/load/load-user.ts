@@ -127,27 +127,10 @@ async function writeUser(
   options: UpsertOptions,
 ): Promise<Omit<UserLoadResult, "attempts">> {
   const { seenAt, userId } = input;
-  const members: ChatMemberRow[] = [];
-  const previews: MessagePreviewRow[] = [];
   const sharedChats = input.sharedRowsLoaded
     ? input.chats.filter((c) => !input.sharedRowsLoaded?.has(c.chat.chat_id))
     : input.chats;
-  for (const listed of sharedChats) {
-    if (listed.members && !input.completeMembers.has(listed.chat.chat_id)) {
-      members.push(...listed.members);
-    }
-    if (listed.preview) previews.push(listed.preview);
-  }
-  for (const complete of input.completeMembers.values()) members.push(...complete);
-
-  const chats = await upsertChats(
-    trx,
-    sharedChats.map((c) => c.chat),
-    seenAt,
-    options,
-  );
-  const memberWrites = await upsertChatMembers(trx, members, seenAt, options);
-  const membersRemoved = await markRemovedMembers(trx, input.completeMembers, seenAt);
+  const shared = await writeChatRows(trx, sharedChats, input, options);
   const listed = [
     ...input.chats.map((c) => ({ chat_id: c.chat.chat_id, viewpoint: c.viewpoint })),
     ...(input.viewpoints ?? []),
@@ -169,13 +152,8 @@ async function writeUser(
         seenAt,
       )
     : 0;
-  const previewWrites = await upsertMessagePreviews(trx, previews, seenAt, options);
-  const operations = await upsertChatOperations(trx, input.operations, seenAt, options);
   const rejects = await insertRejects(trx, input.runId, userId, input.rejects, seenAt);
-  for (const stream of ["members", "operations"] as const) {
-    const marks = input.followUpMarks?.[stream];
-    if (marks) await writeFollowUpMarks(trx, stream, marks);
-  }
+  await writeMarks(trx, input.followUpMarks);
   let watermarkAdvanced = false;
   for (const watermark of [
     ...(input.watermark ? [input.watermark] : []),
@@ -183,28 +161,140 @@ async function writeUser(
   ]) {
     if (await advanceWatermark(trx, userId, input.runId, watermark)) watermarkAdvanced = true;
   }
-  const rowsWritten =
-    written(chats) +
-    written(memberWrites) +
-    membersRemoved +
-    written(userChatWrites) +
-    userChatsRemoved +
-    written(previewWrites) +
-    written(operations);
+  const rowsWritten = shared.rowsWritten + written(userChatWrites) + userChatsRemoved;
   await markUserSucceeded(trx, input.runId, userId, {
     chatsSeen: listed.length,
     rowsWritten,
   });
   return {
-    chats,
-    chat_members: { ...memberWrites, removed: membersRemoved },
+    chats: shared.chats,
+    chat_members: shared.chat_members,
     user_chats: { ...userChatWrites, removed: userChatsRemoved },
-    message_previews: previewWrites,
-    chat_operations: operations,
+    message_previews: shared.message_previews,
+    chat_operations: shared.chat_operations,
     rejects,
     watermarkAdvanced,
     rowsWritten,
   };
+}
+
+/** The rows of chats, shared by every member user: what one claimant loads for all. */
+export interface ChatRowsInput {
+  readonly runId: number;
+  /** The user whose listing brought the chats (named on the rejects). */
+  readonly userId: string;
+  readonly seenAt: Date;
+  /** Their chat rows, previews and expanded members (the viewpoints are not written). */
+  readonly chats: readonly ListedChat[];
+  /** As in {@link UserLoadInput}: complete member lists, absent members marked removed. */
+  readonly completeMembers: ReadonlyMap<string, readonly ChatMemberRow[]>;
+  readonly operations: readonly ChatOperationRow[];
+  readonly rejects: readonly Rejected[];
+  readonly followUpMarks?: Partial<Record<FollowUpStream, ReadonlyMap<string, string | null>>>;
+}
+
+export interface ChatRowsResult {
+  readonly chats: WriteCount;
+  readonly chat_members: TableWrites;
+  readonly message_previews: WriteCount;
+  readonly chat_operations: WriteCount;
+  readonly rejects: number;
+  readonly rowsWritten: number;
+  readonly attempts: number;
+}
+
+/**
+ * Commits the shared rows of some chats (chat, members, previews, operations) with their
+ * follow-up marks and rejects, in one short transaction retried whole like a user's.
+ * The orchestrator loads each chat's shared rows once per run this way, page by page, as
+ * the one user that claimed it lists it; every user's own transaction (viewpoints,
+ * removals, watermark) commits only after the shared rows of all its chats did, so no
+ * watermark moves past data that did not commit.
+ */
+export async function loadChatRows(
+  db: Kysely<Database>,
+  input: ChatRowsInput,
+  options: UserLoadOptions = {},
+): Promise<ChatRowsResult> {
+  let attempts = 0;
+  const writes = await withRetry(
+    (attempt) => {
+      attempts = attempt;
+      return db.transaction().execute(async (trx) => {
+        const shared = await writeChatRows(trx, input.chats, input, options);
+        const rejects = await insertRejects(
+          trx,
+          input.runId,
+          input.userId,
+          input.rejects,
+          input.seenAt,
+        );
+        await writeMarks(trx, input.followUpMarks);
+        return { ...shared, rejects };
+      });
+    },
+    options.retry ?? DEFAULT_DATABASE_RETRY,
+    options.sleep,
+    {
+      context: { userId: input.userId },
+      ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+    },
+  );
+  return { ...writes, attempts };
+}
+
+/**
+ * Chats, members (removals from complete lists included), previews and operations, in
+ * that fixed order (as every transaction writes tables), rows in key order.
+ */
+async function writeChatRows(
+  trx: Kysely<Database>,
+  chats: readonly ListedChat[],
+  input: Pick<ChatRowsInput, "completeMembers" | "operations" | "seenAt">,
+  options: UpsertOptions,
+): Promise<Omit<ChatRowsResult, "attempts" | "rejects">> {
+  const { seenAt } = input;
+  const members: ChatMemberRow[] = [];
+  const previews: MessagePreviewRow[] = [];
+  for (const listed of chats) {
+    if (listed.members && !input.completeMembers.has(listed.chat.chat_id)) {
+      members.push(...listed.members);
+    }
+    if (listed.preview) previews.push(listed.preview);
+  }
+  for (const complete of input.completeMembers.values()) members.push(...complete);
+  const chatWrites = await upsertChats(
+    trx,
+    chats.map((c) => c.chat),
+    seenAt,
+    options,
+  );
+  const memberWrites = await upsertChatMembers(trx, members, seenAt, options);
+  const membersRemoved = await markRemovedMembers(trx, input.completeMembers, seenAt);
+  const previewWrites = await upsertMessagePreviews(trx, previews, seenAt, options);
+  const operations = await upsertChatOperations(trx, input.operations, seenAt, options);
+  return {
+    chats: chatWrites,
+    chat_members: { ...memberWrites, removed: membersRemoved },
+    message_previews: previewWrites,
+    chat_operations: operations,
+    rowsWritten:
+      written(chatWrites) +
+      written(memberWrites) +
+      membersRemoved +
+      written(previewWrites) +
+      written(operations),
+  };
+}
+
+async function writeMarks(
+  trx: Kysely<Database>,
+  marks: Partial<Record<FollowUpStream, ReadonlyMap<string, string | null>>> | undefined,
+): Promise<void> {
+  for (const stream of ["members", "operations"] as const) {
+    const byChat = marks?.[stream];
+    if (byChat && byChat.size > 0) await writeFollowUpMarks(trx, stream, byChat);
+  }
 }
 
 function written(count: WriteCount): number {

@@ -4,6 +4,7 @@ import {
   closeAbandonedRuns,
   findResumableBackfill,
   finishRun,
+  loadChatRows,
   loadUserResult,
   markDeletedChats,
   markUserFailed,
@@ -67,6 +68,15 @@ export function pgWarehouse(db: Kysely<Database>): Warehouse {
     },
     followUpMarks: (chatIds) => readFollowUpMarks(db, chatIds),
     pendingOperations: () => pendingOperations(db),
+    async loadChats(load) {
+      const result = await loadChatRows(db, load);
+      const inserted =
+        result.chats.inserted +
+        result.chat_members.inserted +
+        result.message_previews.inserted +
+        result.chat_operations.inserted;
+      return { inserted, updated: result.rowsWritten - inserted };
+    },
     async loadUser(load) {
       const result = await loadUserResult(db, {
         runId: load.runId,

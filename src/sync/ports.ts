@@ -56,6 +56,22 @@ export interface UserLoad {
   readonly sharedRowsLoaded: ReadonlySet<string>;
 }
 
+/** The shared rows of some chats one user claimed in the run, committed in one transaction. */
+export interface ChatsLoad {
+  readonly runId: number;
+  /** The claimant (named on the rejects). */
+  readonly userId: string;
+  readonly seenAt: Date;
+  readonly chats: readonly ListedChat[];
+  readonly completeMembers: ReadonlyMap<string, readonly ChatMemberRow[]>;
+  readonly operations: readonly ChatOperationRow[];
+  readonly rejects: readonly Rejected[];
+  readonly followUpMarks: {
+    readonly members: ReadonlyMap<string, string | null>;
+    readonly operations: ReadonlyMap<string, string | null>;
+  };
+}
+
 export interface WriteCounts {
   readonly inserted: number;
   readonly updated: number;

@@ -2,10 +2,9 @@ import pLimit from "p-limit";
 import { ConfigError, DatabaseError, GraphHttpError, SyncError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { resolveNormalizeOptions } from "../normalize/index.ts";
-import type { ChatMemberRow, ChatOperationRow } from "../normalize/rows.ts";
 import type { SyncOptions } from "./options.ts";
 import type { GraphSource, Stream } from "./ports.ts";
-import { SharedFetches } from "./shared-fetches.ts";
+import { ChatClaims } from "./chat-claims.ts";
 import { syncUser, type RunContext, type UserOutcome } from "./sync-user.ts";
 import type { RunStatus, Warehouse } from "./warehouse.ts";
 
@@ -133,10 +132,8 @@ export async function runSync(deps: RunDeps, options: SyncOptions): Promise<RunS
         warehouse && options.streams.has("operations")
           ? await warehouse.pendingOperations()
           : new Map(),
-      chatsLoaded: new Set<string>(),
+      claims: new ChatClaims(),
       chatsSeen,
-      members: new SharedFetches<ChatMemberRow[]>(),
-      operations: new SharedFetches<ChatOperationRow[]>(),
       followUpLimit: pLimit(FOLLOW_UP_CONCURRENCY),
     };
     deps.progress?.start(usersTotal);

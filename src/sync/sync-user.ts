@@ -15,10 +15,16 @@ import type {
   Rejected,
 } from "../normalize/rows.ts";
 import { followUpNeeded } from "./changed-since.ts";
+import type { ChatClaims, ChatSettled, Claim } from "./chat-claims.ts";
 import type { SyncOptions } from "./options.ts";
 import type { GraphSource, Stream, WriteCounts } from "./ports.ts";
-import type { SharedFetches } from "./shared-fetches.ts";
 import type { Warehouse } from "./warehouse.ts";
+
+/**
+ * Pages of a user's claimed chats being completed (follow-ups) and loaded at once; the
+ * listing waits for the oldest beyond this, so memory stays a few pages per user.
+ */
+const PAGES_IN_FLIGHT = 3;
 
 /** What a run shares between its users. */
 export interface RunContext {
@@ -33,17 +39,15 @@ export interface RunContext {
   readonly watermarks: ReadonlyMap<Stream, ReadonlyMap<string, string>>;
   /** Operations that had not ended at the last run, by chat: re-polled until they end. */
   readonly pendingOperations: ReadonlyMap<string, readonly string[]>;
-  /** Chats whose shared rows (chat, preview, members) a user already committed in this run. */
-  readonly chatsLoaded: Set<string>;
+  /** Which user loads each chat's shared rows in this run (the first to list it). */
+  readonly claims: ChatClaims;
   /** Distinct chats listed in this run (a chat is in every member's listing). */
   readonly chatsSeen: Set<string>;
-  readonly members: SharedFetches<ChatMemberRow[]>;
-  readonly operations: SharedFetches<ChatOperationRow[]>;
   /** Bounds follow-up calls in flight across the run (the rate limiter paces them). */
   readonly followUpLimit: <T>(fn: () => Promise<T>) => Promise<T>;
 }
 
-/** A follow-up call that failed: the user's rows still commit, its watermark stays. */
+/** A follow-up call that failed: the chat's other rows commit, the watermarks stay. */
 export interface FollowUpFailure {
   readonly stream: Stream;
   readonly chatId: string;
@@ -52,7 +56,9 @@ export interface FollowUpFailure {
 
 export interface UserOutcome {
   readonly userId: string;
+  /** Chats listed. */
   readonly chats: number;
+  /** Rows this user loaded for the chats it claimed. */
   readonly members: number;
   readonly previews: number;
   readonly operations: number;
@@ -61,52 +67,157 @@ export interface UserOutcome {
   readonly followUpFailures: readonly FollowUpFailure[];
 }
 
+interface PageLoad {
+  readonly members: number;
+  readonly previews: number;
+  readonly operations: number;
+  readonly rejects: readonly Rejected[];
+  readonly written: WriteCounts;
+  readonly failures: readonly FollowUpFailure[];
+}
+
 /**
- * One user: list every chat (the only complete source), normalize, make the follow-up
- * calls for chats new or changed since the user's watermarks, then commit the user's rows
- * and new watermarks in one transaction. A listing error throws: nothing of this user is
- * written, and its previous watermark stays.
+ * One user: list every chat (the only complete source), page by page. Chats nobody has
+ * claimed in this run are normalized in full, claimed by this user, completed with their
+ * follow-up calls (members, operations) when new or changed since the watermarks, and
+ * committed a page at a time; chats claimed by others are read for the viewpoint only.
+ * Once the listing is read and the shared rows of every chat in it are committed, the
+ * user's viewpoints, removals and new watermarks commit in one transaction. A listing
+ * error throws: none of the user's own rows are written and its watermarks stay.
  */
 export async function syncUser(run: RunContext, userId: string): Promise<UserOutcome> {
   const { options } = run;
-  /** Chats listed whose shared rows this user may have to load, normalized in full. */
-  const chats = new Map<string, ListedChat>();
-  /** Chats listed whose shared rows another user committed in this run: viewpoints only. */
   const viewpoints = new Map<string, ListedViewpoint>();
+  /** Per listed chat, its claim: settles once its shared rows are committed. */
+  const settled = new Map<string, Promise<ChatSettled>>();
   const rejects: Rejected[] = [];
-  const isLoaded = (chatId: string) => run.chatsLoaded.has(chatId);
-  for await (const page of run.graph.userChatPages(userId)) {
-    for (const item of page) {
-      const known = normalizeListedViewpoint(item, userId, isLoaded);
-      if (known) {
-        warn(run, known.warnings, { userId, chatId: known.value.chat_id });
-        // Graph has been seen repeating an item across pages: the last one wins.
-        chats.delete(known.value.chat_id);
-        viewpoints.set(known.value.chat_id, known.value);
-        continue;
+  const pages: Promise<PageLoad>[] = [];
+  const loads: PageLoad[] = [];
+  const isClaimed = (chatId: string) => run.claims.has(chatId);
+  try {
+    for await (const page of run.graph.userChatPages(userId)) {
+      const claimed: { listed: ListedChat; claim: Claim }[] = [];
+      for (const item of page) {
+        const known = normalizeListedViewpoint(item, userId, isClaimed);
+        if (known) {
+          const chatId = known.value.chat_id;
+          warn(run, known.warnings, { userId, chatId });
+          // Graph has been seen repeating an item across pages: the last one wins.
+          viewpoints.set(chatId, known.value);
+          if (!settled.has(chatId)) settled.set(chatId, run.claims.settled(chatId));
+          continue;
+        }
+        const result = normalizeListedChat(item, userId, run.normalize);
+        if (!result.ok) {
+          rejects.push(result.rejected);
+          continue;
+        }
+        const listed = withinStreams(result.value, options.streams);
+        const chatId = listed.chat.chat_id;
+        warn(run, result.warnings, { userId, chatId });
+        viewpoints.set(chatId, {
+          chat_id: chatId,
+          last_updated_raw: listed.chat.last_updated_raw,
+          viewpoint: listed.viewpoint,
+        });
+        const claim = run.claims.claim(chatId);
+        if (claim) claimed.push({ listed, claim });
+        settled.set(chatId, run.claims.settled(chatId));
       }
-      const result = normalizeListedChat(item, userId, run.normalize);
-      if (!result.ok) {
-        rejects.push(result.rejected);
-        continue;
+      if (claimed.length > 0) {
+        pages.push(loadClaimed(run, userId, claimed));
+        if (pages.length >= PAGES_IN_FLIGHT) loads.push(await (pages.shift() as Promise<PageLoad>));
       }
-      warn(run, result.warnings, { userId, chatId: result.value.chat.chat_id });
-      viewpoints.delete(result.value.chat.chat_id);
-      chats.set(result.value.chat.chat_id, withinStreams(result.value, options.streams));
+    }
+  } finally {
+    // Claimed pages finish (and settle their claims) whatever happens to the listing.
+    const rest = await Promise.allSettled(pages);
+    for (const r of rest) if (r.status === "fulfilled") loads.push(r.value);
+  }
+
+  const listed = [...viewpoints.values()];
+  for (const chat of listed) run.chatsSeen.add(chat.chat_id);
+  // Only once every listed chat's shared rows are committed may the watermarks move.
+  const failedStreams = new Set<Stream>();
+  for (const outcome of await Promise.all(settled.values())) {
+    for (const stream of outcome.failed) failedStreams.add(stream);
+  }
+  const newest = latestGraphTimestamp(listed.map((c) => c.last_updated_raw));
+  const watermarks = new Map<Stream, string>();
+  if (newest !== null) {
+    for (const stream of options.streams) {
+      if (!failedStreams.has(stream)) watermarks.set(stream, newest);
     }
   }
-  const listed = (): Iterable<{ chat_id: string; last_updated_raw: string | null }> => [
-    ...[...chats.values()].map((c) => c.chat),
-    ...viewpoints.values(),
-  ];
-  const marks = run.warehouse
-    ? await run.warehouse.followUpMarks([...chats.keys(), ...viewpoints.keys()])
-    : new Map();
+  const sum = (pick: (load: PageLoad) => number) => loads.reduce((n, l) => n + pick(l), 0);
+  const outcome = {
+    userId,
+    chats: listed.length,
+    members: sum((l) => l.members),
+    previews: sum((l) => l.previews),
+    operations: sum((l) => l.operations),
+    rejects: [...rejects, ...loads.flatMap((l) => l.rejects)],
+    followUpFailures: loads.flatMap((l) => l.failures),
+  };
+  const pageWrites = {
+    inserted: sum((l) => l.written.inserted),
+    updated: sum((l) => l.written.updated),
+  };
+  if (!run.warehouse) return { ...outcome, written: pageWrites };
+  const written = await run.warehouse.loadUser({
+    runId: run.runId,
+    userId,
+    seenAt: run.now(),
+    chats: [],
+    viewpoints: listed,
+    completeMembers: new Map(),
+    operations: [],
+    rejects,
+    listingComplete: true,
+    streams: options.streams,
+    watermarks,
+    followUpMarks: { members: new Map(), operations: new Map() },
+    sharedRowsLoaded: new Set(),
+  });
+  return {
+    ...outcome,
+    written: {
+      inserted: pageWrites.inserted + written.inserted,
+      updated: pageWrites.updated + written.updated,
+    },
+  };
+}
+
+/**
+ * The chats of one page this user claimed: the follow-up calls they need, then their
+ * shared rows in one transaction; then each claim settles (or fails, when the rows did
+ * not commit, so that the users waiting on it fail rather than move their watermarks).
+ */
+async function loadClaimed(
+  run: RunContext,
+  userId: string,
+  claimed: readonly { listed: ListedChat; claim: Claim }[],
+): Promise<PageLoad> {
+  try {
+    return await completeAndLoad(run, userId, claimed);
+  } catch (error) {
+    for (const { claim } of claimed) claim.fail(error);
+    throw error;
+  }
+}
+
+async function completeAndLoad(
+  run: RunContext,
+  userId: string,
+  claimed: readonly { listed: ListedChat; claim: Claim }[],
+): Promise<PageLoad> {
+  const { options } = run;
+  const chatIds = claimed.map((c) => c.listed.chat.chat_id);
+  const marks = run.warehouse ? await run.warehouse.followUpMarks(chatIds) : new Map();
   const completeMembers = new Map<string, ChatMemberRow[]>();
   const operations: ChatOperationRow[] = [];
-  /** Chats whose operations this user holds (listed or polled, none included). */
-  const operationsOf = new Set<string>();
-  /** Per follow-up stream, the chats this user loads it for, at their lastUpdatedDateTime. */
+  const rejects: Rejected[] = [];
+  /** Per follow-up stream, the chats loaded for it, at their lastUpdatedDateTime. */
   const loadedAt = {
     members: new Map<string, string | null>(),
     operations: new Map<string, string | null>(),
@@ -127,95 +238,72 @@ export async function syncUser(run: RunContext, userId: string): Promise<UserOut
 
   if (options.streams.has("members")) {
     const needed = needs("members");
-    for (const listed of chats.values()) {
+    for (const { listed } of claimed) {
       const chatId = listed.chat.chat_id;
-      if (run.chatsLoaded.has(chatId)) continue;
       const at = listed.chat.last_updated_raw;
       if (listed.members && !listed.membersMayBeTruncated) {
         completeMembers.set(chatId, listed.members);
         loadedAt.members.set(chatId, at);
       } else if (needed(at, marks.get(chatId)?.members)) {
         followUp("members", chatId, async () => {
-          const rows = await run.members.once(chatId, () => fetchMembers(run, chatId, rejects));
-          if (rows) {
-            completeMembers.set(chatId, rows);
-            loadedAt.members.set(chatId, at);
-          }
+          completeMembers.set(chatId, await fetchMembers(run, chatId, rejects));
+          loadedAt.members.set(chatId, at);
         });
       }
     }
   }
   if (options.streams.has("operations")) {
     const needed = needs("operations");
-    for (const chat of listed()) {
-      const chatId = chat.chat_id;
-      const list = needed(chat.last_updated_raw, marks.get(chatId)?.operations);
+    for (const { listed } of claimed) {
+      const chatId = listed.chat.chat_id;
+      const at = listed.chat.last_updated_raw;
+      const list = needed(at, marks.get(chatId)?.operations);
       const pending = run.pendingOperations.get(chatId);
       if (!list && !pending) continue;
       followUp("operations", chatId, async () => {
-        const rows = await run.operations.once(chatId, () =>
-          list
-            ? fetchOperations(run, chatId, rejects)
-            : pollOperations(run, chatId, pending ?? [], rejects),
+        operations.push(
+          ...(list
+            ? await fetchOperations(run, chatId, rejects)
+            : await pollOperations(run, chatId, pending ?? [], rejects)),
         );
-        if (rows) {
-          operations.push(...rows);
-          operationsOf.add(chatId);
-          if (list) loadedAt.operations.set(chatId, chat.last_updated_raw);
-        }
+        if (list) loadedAt.operations.set(chatId, at);
       });
     }
   }
   await Promise.all(tasks);
 
-  const listedChats = [...chats.values()];
-  for (const chat of listed()) run.chatsSeen.add(chat.chat_id);
-  const newest = latestGraphTimestamp([...listed()].map((c) => c.last_updated_raw));
-  const watermarks = new Map<Stream, string>();
-  if (newest !== null) {
-    for (const stream of options.streams) {
-      if (!failures.some((f) => f.stream === stream)) watermarks.set(stream, newest);
-    }
+  const chats = claimed.map((c) => c.listed);
+  const written = run.warehouse
+    ? await run.warehouse.loadChats({
+        runId: run.runId,
+        userId,
+        seenAt: run.now(),
+        chats,
+        completeMembers,
+        operations,
+        rejects,
+        followUpMarks: loadedAt,
+      })
+    : { inserted: 0, updated: 0 };
+  const failedBy = new Map<string, Set<Stream>>();
+  for (const f of failures)
+    failedBy.set(f.chatId, (failedBy.get(f.chatId) ?? new Set()).add(f.stream));
+  for (const { listed, claim } of claimed) {
+    claim.settle({ failed: failedBy.get(listed.chat.chat_id) ?? new Set() });
   }
-  const members = [...completeMembers.values()].reduce((n, rows) => n + rows.length, 0);
-  const counts = {
-    userId,
-    chats: listedChats.length + viewpoints.size,
+  let members = 0;
+  for (const listed of chats) {
+    const complete = completeMembers.get(listed.chat.chat_id);
+    members += complete ? complete.length : (listed.members?.length ?? 0);
+  }
+  return {
     members,
-    previews: listedChats.filter((c) => c.preview).length,
+    previews: chats.filter((c) => c.preview).length,
     operations: operations.length,
     rejects,
-    followUpFailures: failures,
+    written,
+    failures,
   };
-  if (!run.warehouse) return { ...counts, written: { inserted: 0, updated: 0 } };
-  let written: WriteCounts;
-  try {
-    written = await run.warehouse.loadUser({
-      runId: run.runId,
-      userId,
-      seenAt: run.now(),
-      chats: listedChats,
-      viewpoints: [...viewpoints.values()],
-      completeMembers,
-      operations,
-      rejects,
-      listingComplete: true,
-      streams: options.streams,
-      watermarks,
-      followUpMarks: loadedAt,
-      sharedRowsLoaded: new Set(
-        listedChats.map((c) => c.chat.chat_id).filter((id) => run.chatsLoaded.has(id)),
-      ),
-    });
-  } catch (error) {
-    run.members.forget(completeMembers.keys());
-    run.operations.forget(operationsOf);
-    throw error;
-  }
-  for (const chat of listedChats) run.chatsLoaded.add(chat.chat.chat_id);
-  run.members.markCommitted(completeMembers.keys());
-  run.operations.markCommitted(operationsOf);
-  return { ...counts, written };
 }
 
 /** Drops what the run's streams leave out, so the loader never writes it. */

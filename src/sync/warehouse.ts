@@ -1,5 +1,5 @@
 import type { Trigger } from "./options.ts";
-import type { Stream, UserLoad, WriteCounts } from "./ports.ts";
+import type { ChatsLoad, Stream, UserLoad, WriteCounts } from "./ports.ts";
 
 export type RunStatus = "running" | "succeeded" | "partial" | "failed";
 
@@ -55,6 +55,9 @@ export interface Warehouse {
   ): Promise<Map<string, { members: string | null; operations: string | null }>>;
   /** Non-terminal operations (notStarted/inProgress) by chat id. */
   pendingOperations(): Promise<Map<string, string[]>>;
+  /** Commits the shared rows of chats a user claimed (see ChatClaims). */
+  loadChats(load: ChatsLoad): Promise<WriteCounts>;
+  /** Commits a user's viewpoints, removals, rejects and watermarks (and any shared rows given). */
   loadUser(load: UserLoad): Promise<WriteCounts>;
   /** Chats no synced user has any more get deleted_at; returning ones get it cleared. */
   markDeletedChats(at: Date): Promise<number>;

@@ -192,6 +192,30 @@ describe("graph http client", () => {
     expect(sleeps).toHaveLength(2);
   });
 
+  it("counts 429s against their own budget, not maxAttempts, and gives up when it is spent", async () => {
+    let calls = 0;
+    // Four 429s, then a 503, then success: more 429s than maxAttempts allows attempts.
+    const graph = await server((_req, res) => {
+      calls++;
+      if (calls <= 4) sendJson(res, 429, {}, { "retry-after": "0.01" });
+      else if (calls === 5) sendJson(res, 503, {});
+      else sendJson(res, 200, { value: [] });
+    });
+    const { http } = buildClient(graph.url, { retry: { maxAttempts: 2, baseDelayMs: 1 } });
+    await expect(http.getJson(`${graph.url}/v1.0/users`, options)).resolves.toMatchObject({
+      body: { value: [] },
+    });
+    expect(graph.requests).toHaveLength(6);
+
+    const storm = await server((_req, res) => sendJson(res, 429, {}, { "retry-after": "0.01" }));
+    const limited = buildClient(storm.url, { retry: { maxThrottledAttempts: 3 } });
+    await expect(limited.http.getJson(`${storm.url}/v1.0/users`, options)).rejects.toMatchObject({
+      status: 429,
+      retryable: true,
+    });
+    expect(storm.requests).toHaveLength(3);
+  });
+
   it("fails at once, retryable, when Retry-After is longer than maxRetryAfterMs", async () => {
     const graph = await server((_req, res) => sendJson(res, 429, {}, { "retry-after": "3600" }));
     const { http, sleeps } = buildClient(graph.url, { retry: { maxRetryAfterMs: 60_000 } });
