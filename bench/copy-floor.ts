@@ -1,5 +1,14 @@
 /**
- * copy_ratio: how close the pipeline loads to Postgres's physical floor. After a full sync
+ * copy_ratio: how close the pipeline loads to Postgres's physical floor.
+ *
+ * The loader's time: bench/load-replay-child.ts records every load of a full sync (no
+ * limits, no latency) and replays them, timed, through the real loader into a fresh
+ * database (load_seconds); the recording sync's own wall time, with no database, is the
+ * extraction floor (extract_seconds). copy_ratio = copy_seconds / load_seconds.
+ * copy_ratio_end_to_end = copy_seconds / sync_seconds compares the whole unthrottled run
+ * (extract, normalize and load together) with the same floor.
+ *
+ * The floor: after a full sync
  * with no limits and no latency, the final rows of every data table are read back
  * (COPY … TO STDOUT, text format, untimed) and written with a raw COPY … FROM STDIN into
  * fresh copies of the tables (schema copy_floor, `LIKE teams.<t> INCLUDING ALL`: same
@@ -12,9 +21,11 @@ import { pipeline } from "node:stream/promises";
 import pg from "pg";
 import { from as copyFrom, to as copyTo } from "pg-copy-streams";
 import type { Simulator } from "../src/sim/index.ts";
+import type { LoadReplayResult } from "./load-replay-child.ts";
 import {
   DATA_TABLES,
   log,
+  runChild,
   runChildSync,
   seconds,
   type ChildSyncResult,
@@ -29,6 +40,7 @@ export interface CopyFloorResult {
 export async function benchCopyFloor(
   sim: Simulator,
   databaseUrl: string,
+  replayDatabaseUrl: string,
   figures: Figures,
 ): Promise<CopyFloorResult> {
   log("copy floor: full sync with no limits and no latency");
@@ -71,17 +83,35 @@ export async function benchCopyFloor(
     await client.end();
   }
   const copySeconds = Object.values(tables).reduce((n, t) => n + t.seconds, 0);
+  log("copy floor: recording the loads of a sync, then replaying them through the loader");
+  const replay = await runChild<LoadReplayResult>(
+    "load-replay-child.ts",
+    ["--graph-url", sim.url, "--database-url", replayDatabaseUrl],
+    { BENCH_GRAPH_TOKEN: sim.token },
+    30 * 60_000,
+  );
+  log(
+    `copy floor: extract ${replay.extractSeconds.toFixed(1)} s, load ${replay.loadSeconds.toFixed(1)} s ` +
+      `(${replay.chatLoads} page loads, ${replay.userLoads} user loads)`,
+  );
   figures.figure("copy_sync_seconds", sync.syncSeconds);
+  figures.figure("copy_extract_seconds", replay.extractSeconds);
+  figures.figure("copy_load_seconds", replay.loadSeconds);
   figures.figure("copy_seconds", copySeconds);
-  figures.figure("copy_ratio", copySeconds / sync.syncSeconds);
+  figures.figure("copy_ratio", copySeconds / replay.loadSeconds);
+  figures.figure("copy_ratio_end_to_end", copySeconds / sync.syncSeconds);
   figures.detail("copy", {
     sync,
+    replay,
     tables,
     definition:
       "copy_seconds = sum over the data tables of the wall time of a raw COPY FROM STDIN (text) " +
       "of the synced rows into empty copies (LIKE … INCLUDING ALL, indexes included); " +
       "sync_seconds = wall time of runSync in its own process (rateScale 0, latency 0); " +
-      "copy_ratio = copy_seconds / sync_seconds",
+      "load_seconds = wall time of replaying the sync's recorded loads through the loader " +
+      "(pgWarehouse, sync concurrency) into a fresh database; copy_ratio = copy_seconds / " +
+      "load_seconds; copy_ratio_end_to_end = copy_seconds / sync_seconds; extract_seconds = " +
+      "wall time of the recording sync (no database)",
   });
   return { sync, copySeconds };
 }

@@ -78,10 +78,11 @@ try {
     if (only.has("copy") || only.has("rerun")) {
       // The rerun needs a synced warehouse: it follows the copy floor's sync, same tenant.
       const databaseUrl = await pg.freshDatabase("bench_unlimited");
+      const replayUrl = await pg.freshDatabase("bench_replay");
       await withSimulator(
         { users: params.users, chats: params.chats, seed: params.seed, rateScale: 0, latencyMs: 0 },
         async (sim) => {
-          await benchCopyFloor(sim, databaseUrl, figures);
+          await benchCopyFloor(sim, databaseUrl, replayUrl, figures);
           if (only.has("rerun")) await benchRerun(sim, databaseUrl, figures);
         },
       );

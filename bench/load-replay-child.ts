@@ -1,0 +1,142 @@
+/**
+ * The loader alone, for copy_ratio. Phase 1 runs the whole sync (extract and normalize
+ * against the simulator, same concurrency and options as `sync`) with a warehouse that
+ * records every load it is handed instead of writing it: its wall time is the extraction
+ * floor (what the run costs with no database at all). Phase 2, timed, replays those loads
+ * through the real loader (pgWarehouse: the shared rows of each page, then each user's
+ * viewpoints, removals and watermarks) into a fresh, migrated database with the sync's
+ * concurrency. That is the time the pipeline spends loading the tenant, the figure to
+ * compare with a raw COPY of the same final rows. Prints a LoadReplayResult last.
+ *
+ *   BENCH_GRAPH_TOKEN=… node --import tsx bench/load-replay-child.ts --graph-url URL \
+ *     --database-url URL
+ */
+import { parseArgs } from "node:util";
+import pLimit from "p-limit";
+import { createApp, createExtractor } from "../src/cli/app.ts";
+import { Secret } from "../src/config/secret.ts";
+import { openDatabase } from "../src/load/index.ts";
+import { graphSource } from "../src/sync/graph-source.ts";
+import { DEFAULT_CONCURRENCY, DEFAULT_LOOKBACK_MS } from "../src/sync/options.ts";
+import { pgWarehouse } from "../src/sync/pg-warehouse.ts";
+import { STREAMS, type ChatsLoad, type UserLoad } from "../src/sync/ports.ts";
+import { runSync } from "../src/sync/run-sync.ts";
+import type { Warehouse } from "../src/sync/warehouse.ts";
+
+export interface LoadReplayResult {
+  readonly extractSeconds: number;
+  readonly loadSeconds: number;
+  readonly chatLoads: number;
+  readonly userLoads: number;
+  readonly rowsWritten: number;
+}
+
+const { values } = parseArgs({
+  options: { "graph-url": { type: "string" }, "database-url": { type: "string" } },
+});
+const graphUrl = values["graph-url"];
+const databaseUrl = values["database-url"];
+const token = process.env.BENCH_GRAPH_TOKEN;
+if (!graphUrl || !databaseUrl || !token) {
+  console.error(
+    "usage: BENCH_GRAPH_TOKEN=… load-replay-child.ts --graph-url URL --database-url URL",
+  );
+  process.exit(2);
+}
+
+const chatLoads: ChatsLoad[] = [];
+const userLoads: UserLoad[] = [];
+let nextRun = 1;
+const recorder: Warehouse = {
+  startRun: () => Promise.resolve(nextRun++),
+  closeAbandonedRuns: () => Promise.resolve(0),
+  reopenBackfill: () => Promise.resolve(null),
+  finishRun: () => Promise.resolve(),
+  recordFailure: () => Promise.resolve(),
+  readWatermarks: () => Promise.resolve(new Map()),
+  followUpMarks: () => Promise.resolve(new Map()),
+  pendingOperations: () => Promise.resolve(new Map()),
+  loadChats(load) {
+    chatLoads.push(load);
+    return Promise.resolve({ inserted: 0, updated: 0 });
+  },
+  loadUser(load) {
+    userLoads.push(load);
+    return Promise.resolve({ inserted: 0, updated: 0 });
+  },
+  markDeletedChats: () => Promise.resolve(0),
+};
+
+const app = createApp({ quiet: true });
+const extractor = createExtractor(app, {
+  baseUrl: graphUrl,
+  auth: { kind: "static", token: new Secret(token) },
+  rateScale: 0,
+});
+const extractStarted = performance.now();
+const summary = await runSync(
+  { graph: graphSource(extractor), warehouse: recorder, logger: app.logger },
+  {
+    trigger: "manual",
+    users: { kind: "all" },
+    streams: new Set(STREAMS),
+    concurrency: DEFAULT_CONCURRENCY,
+    dryRun: false,
+    ignoreWatermarks: false,
+    resume: false,
+    lookbackMs: DEFAULT_LOOKBACK_MS,
+    includeMessageBodies: true,
+    hashEmails: false,
+  },
+);
+const extractSeconds = (performance.now() - extractStarted) / 1000;
+if (summary.status !== "succeeded") {
+  console.error(`the recording sync ended ${summary.status}: ${summary.fatal ?? ""}`);
+  process.exit(1);
+}
+
+const { db, close } = openDatabase(databaseUrl);
+const warehouse = pgWarehouse(db);
+let rowsWritten = 0;
+const loadStarted = performance.now();
+try {
+  const runId = await warehouse.startRun({ trigger: "manual", streams: [...STREAMS], options: {} });
+  const limit = pLimit(DEFAULT_CONCURRENCY);
+  const count = (w: { inserted: number; updated: number }) =>
+    (rowsWritten += w.inserted + w.updated);
+  // Shared rows first (in the sync, every user's commit waits for those of its chats).
+  await Promise.all(
+    chatLoads.map((load) =>
+      limit(async () => count(await warehouse.loadChats({ ...load, runId }))),
+    ),
+  );
+  await Promise.all(
+    userLoads.map((load) => limit(async () => count(await warehouse.loadUser({ ...load, runId })))),
+  );
+  await warehouse.finishRun(
+    runId,
+    "succeeded",
+    {
+      usersTotal: userLoads.length,
+      usersSucceeded: userLoads.length,
+      usersFailed: 0,
+      chatsSeen: summary.chats,
+      requests: 0,
+      throttled: 0,
+      rowsWritten,
+      rejects: 0,
+    },
+    null,
+  );
+} finally {
+  await close();
+}
+const loadSeconds = (performance.now() - loadStarted) / 1000;
+const result: LoadReplayResult = {
+  extractSeconds,
+  loadSeconds,
+  chatLoads: chatLoads.length,
+  userLoads: userLoads.length,
+  rowsWritten,
+};
+process.stdout.write(`${JSON.stringify(result)}\n`);
