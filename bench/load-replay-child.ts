@@ -26,6 +26,8 @@ import type { Warehouse } from "../src/sync/warehouse.ts";
 export interface LoadReplayResult {
   readonly extractSeconds: number;
   readonly loadSeconds: number;
+  /** CPU time this process (the loader's JavaScript: serializing rows) spent in the replay. */
+  readonly loadCpuSeconds: number;
   readonly chatLoads: number;
   readonly userLoads: number;
   readonly rowsWritten: number;
@@ -99,6 +101,7 @@ const { db, close } = openDatabase(databaseUrl);
 const warehouse = pgWarehouse(db);
 let rowsWritten = 0;
 const loadStarted = performance.now();
+const cpuAtStart = process.cpuUsage();
 try {
   const runId = await warehouse.startRun({ trigger: "manual", streams: [...STREAMS], options: {} });
   const limit = pLimit(DEFAULT_CONCURRENCY);
@@ -132,9 +135,12 @@ try {
   await close();
 }
 const loadSeconds = (performance.now() - loadStarted) / 1000;
+const cpu = process.cpuUsage(cpuAtStart);
+const loadCpuSeconds = (cpu.user + cpu.system) / 1e6;
 const result: LoadReplayResult = {
   extractSeconds,
   loadSeconds,
+  loadCpuSeconds,
   chatLoads: chatLoads.length,
   userLoads: userLoads.length,
   rowsWritten,
