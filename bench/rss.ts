@@ -1,8 +1,14 @@
 /**
- * rss_growth: peak RSS of the sync process for a tenant 10x larger (users and chats,
- * same shape per user) divided by the small tenant's. Each sync runs in its own process
- * (bench/child-sync.ts) against a simulator in this process, with no limits or latency,
- * and reports process.resourceUsage().maxRSS at exit.
+ * rss_growth: peak RSS of the sync process for a tenant 10x larger (users and chats) divided
+ * by the small tenant's. Each sync runs in its own process (bench/child-sync.ts) against a
+ * simulator in this process, with no limits or latency, and reports
+ * process.resourceUsage().maxRSS at exit.
+ *
+ * Twice: with Node's default heap policy (V8 lets garbage pile up to a limit sized from the
+ * machine's memory, so RSS says more about the allocation rate than about what is live),
+ * and with the old generation capped at HEAP_CAP_MB (`--max-old-space-size`), which a run
+ * completes only if what it keeps alive fits: the `_capped` figures, and the extra seconds
+ * the cap costs in garbage collection.
  */
 import {
   log,
@@ -14,6 +20,8 @@ import {
   type Figures,
 } from "./support.ts";
 
+const HEAP_CAP_MB = 128;
+
 export async function benchRss(
   params: BenchParams,
   pg: BenchPostgres,
@@ -22,9 +30,11 @@ export async function benchRss(
   const small = params.rssSmall;
   const large = { users: small.users * 10, chats: small.chats * 10 };
   const runs: Record<string, ChildSyncResult> = {};
-  for (const [name, size] of [
-    ["small", small],
-    ["large", large],
+  for (const [name, size, nodeFlags] of [
+    ["small", small, []],
+    ["large", large, []],
+    ["small_capped", small, [`--max-old-space-size=${HEAP_CAP_MB}`]],
+    ["large_capped", large, [`--max-old-space-size=${HEAP_CAP_MB}`]],
   ] as const) {
     log(`rss: ${name} sync, ${size.users} users / ${size.chats} chats`);
     const databaseUrl = await pg.freshDatabase(`bench_rss_${name}`);
@@ -36,6 +46,7 @@ export async function benchRss(
           token: sim.token,
           databaseUrl,
           rateScale: 0,
+          nodeFlags,
           timeoutMs: 30 * 60_000,
         }),
     );
@@ -50,11 +61,23 @@ export async function benchRss(
   figures.figure("rss_small_mb", smallKb / 1024);
   figures.figure("peak_rss_mb", largeKb / 1024);
   figures.figure("rss_growth", largeKb / smallKb);
+  const cappedSmallKb = runs.small_capped?.maxRssKb ?? NaN;
+  const cappedLargeKb = runs.large_capped?.maxRssKb ?? NaN;
+  figures.figure("peak_rss_capped_mb", cappedLargeKb / 1024);
+  figures.figure("rss_growth_capped", cappedLargeKb / cappedSmallKb);
+  figures.figure(
+    "heap_cap_slowdown",
+    (runs.large_capped?.syncSeconds ?? NaN) / (runs.large?.syncSeconds ?? NaN),
+  );
   figures.detail("rss", {
     small: { ...small, ...runs.small },
     large: { ...large, ...runs.large },
+    smallCapped: { ...small, heapCapMb: HEAP_CAP_MB, ...runs.small_capped },
+    largeCapped: { ...large, heapCapMb: HEAP_CAP_MB, ...runs.large_capped },
     definition:
       "rss_growth = maxRSS(sync of users x10, chats x10) / maxRSS(small sync); " +
-      "peak_rss_mb = the large sync's maxRSS (process.resourceUsage, at exit)",
+      "peak_rss_mb = the large sync's maxRSS (process.resourceUsage, at exit); _capped: the " +
+      `same with --max-old-space-size=${HEAP_CAP_MB}; heap_cap_slowdown = capped / default ` +
+      "wall time of the large sync",
   });
 }

@@ -146,6 +146,8 @@ export interface ChildSyncArgs {
   readonly concurrency?: number;
   /** Extra environment (NODE_EXTRA_CA_CERTS for a TLS simulator). */
   readonly env?: Record<string, string>;
+  /** Node flags for the child (e.g. a V8 heap cap). */
+  readonly nodeFlags?: readonly string[];
   readonly timeoutMs: number;
 }
 
@@ -169,6 +171,7 @@ export function runChildSync(args: ChildSyncArgs): Promise<ChildSyncResult> {
       ...args.env,
     },
     args.timeoutMs,
+    args.nodeFlags,
   );
 }
 
@@ -178,10 +181,14 @@ export function runChild<T>(
   argv: readonly string[],
   env: Record<string, string>,
   timeoutMs: number,
+  extraNodeFlags: readonly string[] = [],
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     // BENCH_CHILD_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the children.
-    const nodeFlags = (process.env.BENCH_CHILD_NODE_FLAGS ?? "").split(" ").filter(Boolean);
+    const nodeFlags = [
+      ...(process.env.BENCH_CHILD_NODE_FLAGS ?? "").split(" ").filter(Boolean),
+      ...extraNodeFlags,
+    ];
     const child = spawn(
       process.execPath,
       [...nodeFlags, "--import", "tsx", path.join(BENCH_DIR, file), ...argv],
