@@ -21,10 +21,12 @@ import type { GraphSource, Stream, WriteCounts } from "./ports.ts";
 import type { Warehouse } from "./warehouse.ts";
 
 /**
- * Pages of a user's claimed chats being completed (follow-ups) and loaded at once; the
- * listing waits for the oldest beyond this, so memory stays a few pages per user.
+ * A user's claimed chats are committed in batches of about this many (several pages:
+ * later in a run most of a page is claimed by others): fewer, larger statements.
  */
-const PAGES_IN_FLIGHT = 3;
+const BATCH_CHATS = 250;
+/** Batches being committed at once; the listing waits for the oldest beyond this. */
+const BATCHES_IN_FLIGHT = 2;
 
 /** What a run shares between its users. */
 export interface RunContext {
@@ -91,7 +93,10 @@ export async function syncUser(run: RunContext, userId: string): Promise<UserOut
   /** Per listed chat, its claim: settles once its shared rows are committed. */
   const settled = new Map<string, Promise<ChatSettled>>();
   const rejects: Rejected[] = [];
-  const pages: Promise<PageLoad>[] = [];
+  /** Pages of claimed chats not committed yet, their follow-ups under way. */
+  const batch: ClaimedPage[] = [];
+  let batchChats = 0;
+  const commits: Promise<PageLoad>[] = [];
   const loads: PageLoad[] = [];
   const isClaimed = (chatId: string) => run.claims.has(chatId);
   try {
@@ -125,13 +130,24 @@ export async function syncUser(run: RunContext, userId: string): Promise<UserOut
         settled.set(chatId, run.claims.settled(chatId));
       }
       if (claimed.length > 0) {
-        pages.push(loadClaimed(run, userId, claimed));
-        if (pages.length >= PAGES_IN_FLIGHT) loads.push(await (pages.shift() as Promise<PageLoad>));
+        // Follow-ups start as soon as the page is read; the rows commit with the batch.
+        const page = completePage(run, userId, claimed);
+        page.catch(() => undefined); // awaited by its batch
+        batch.push({ page, claimed });
+        batchChats += claimed.length;
+      }
+      if (batchChats >= BATCH_CHATS) {
+        commits.push(loadBatch(run, userId, batch.splice(0)));
+        batchChats = 0;
+        if (commits.length >= BATCHES_IN_FLIGHT) {
+          loads.push(await (commits.shift() as Promise<PageLoad>));
+        }
       }
     }
   } finally {
-    // Claimed pages finish (and settle their claims) whatever happens to the listing.
-    const rest = await Promise.allSettled(pages);
+    // Claimed chats are committed (and their claims settle) whatever happens to the listing.
+    if (batch.length > 0) commits.push(loadBatch(run, userId, batch.splice(0)));
+    const rest = await Promise.allSettled(commits);
     for (const r of rest) if (r.status === "fulfilled") loads.push(r.value);
   }
 
@@ -188,29 +204,50 @@ export async function syncUser(run: RunContext, userId: string): Promise<UserOut
   };
 }
 
+type Claimed = readonly { listed: ListedChat; claim: Claim }[];
+
+interface ClaimedPage {
+  readonly claimed: Claimed;
+  readonly page: Promise<CompletedPage>;
+}
+
+/** A page's claimed chats with what their follow-up calls brought. */
+interface CompletedPage {
+  readonly completeMembers: ReadonlyMap<string, ChatMemberRow[]>;
+  readonly operations: readonly ChatOperationRow[];
+  readonly rejects: readonly Rejected[];
+  readonly loadedAt: {
+    readonly members: ReadonlyMap<string, string | null>;
+    readonly operations: ReadonlyMap<string, string | null>;
+  };
+  readonly failures: readonly FollowUpFailure[];
+}
+
 /**
- * The chats of one page this user claimed: the follow-up calls they need, then their
- * shared rows in one transaction; then each claim settles (or fails, when the rows did
- * not commit, so that the users waiting on it fail rather than move their watermarks).
+ * Claimed chats of some pages: their shared rows in one transaction once their follow-up
+ * calls are done; then each claim settles (or fails, when the rows did not commit, so
+ * that the users waiting on it fail rather than move their watermarks).
  */
-async function loadClaimed(
+async function loadBatch(
   run: RunContext,
   userId: string,
-  claimed: readonly { listed: ListedChat; claim: Claim }[],
+  pages: readonly ClaimedPage[],
 ): Promise<PageLoad> {
+  const claimed = pages.flatMap((p) => p.claimed);
   try {
-    return await completeAndLoad(run, userId, claimed);
+    return await loadCompleted(run, userId, claimed, await Promise.all(pages.map((p) => p.page)));
   } catch (error) {
     for (const { claim } of claimed) claim.fail(error);
     throw error;
   }
 }
 
-async function completeAndLoad(
+/** The follow-up calls a page's claimed chats need, made (none of the rows written yet). */
+async function completePage(
   run: RunContext,
   userId: string,
-  claimed: readonly { listed: ListedChat; claim: Claim }[],
-): Promise<PageLoad> {
+  claimed: Claimed,
+): Promise<CompletedPage> {
   const { options } = run;
   const chatIds = claimed.map((c) => c.listed.chat.chat_id);
   const marks = run.warehouse ? await run.warehouse.followUpMarks(chatIds) : new Map();
@@ -271,8 +308,20 @@ async function completeAndLoad(
     }
   }
   await Promise.all(tasks);
+  return { completeMembers, operations, rejects, loadedAt, failures };
+}
 
+async function loadCompleted(
+  run: RunContext,
+  userId: string,
+  claimed: Claimed,
+  pages: readonly CompletedPage[],
+): Promise<PageLoad> {
   const chats = claimed.map((c) => c.listed);
+  const completeMembers = new Map(pages.flatMap((p) => [...p.completeMembers]));
+  const operations = pages.flatMap((p) => p.operations);
+  const rejects = pages.flatMap((p) => p.rejects);
+  const failures = pages.flatMap((p) => p.failures);
   const written = run.warehouse
     ? await run.warehouse.loadChats({
         runId: run.runId,
@@ -282,7 +331,10 @@ async function completeAndLoad(
         completeMembers,
         operations,
         rejects,
-        followUpMarks: loadedAt,
+        followUpMarks: {
+          members: new Map(pages.flatMap((p) => [...p.loadedAt.members])),
+          operations: new Map(pages.flatMap((p) => [...p.loadedAt.operations])),
+        },
       })
     : { inserted: 0, updated: 0 };
   const failedBy = new Map<string, Set<Stream>>();
