@@ -12,9 +12,8 @@ import { createApp, createExtractor } from "../src/cli/app.ts";
 import { Secret } from "../src/config/secret.ts";
 import { openDatabase } from "../src/load/index.ts";
 import { graphSource } from "../src/sync/graph-source.ts";
-import { DEFAULT_CONCURRENCY, DEFAULT_LOOKBACK_MS } from "../src/sync/options.ts";
+import { DEFAULT_CONCURRENCY, defaultSyncOptions } from "../src/sync/options.ts";
 import { pgWarehouse } from "../src/sync/pg-warehouse.ts";
-import { STREAMS } from "../src/sync/ports.ts";
 import { runSync } from "../src/sync/run-sync.ts";
 import type { ChildSyncResult } from "./support.ts";
 
@@ -47,18 +46,10 @@ const summary = await (async () => {
   try {
     return await runSync(
       { graph: graphSource(extractor), warehouse: pgWarehouse(db), logger: app.logger },
-      {
-        trigger: "manual",
+      defaultSyncOptions({
         users: values.users ? { kind: "list", ids: values.users.split(",") } : { kind: "all" },
-        streams: new Set(STREAMS),
         concurrency: values.concurrency ? Number(values.concurrency) : DEFAULT_CONCURRENCY,
-        dryRun: false,
-        ignoreWatermarks: false,
-        resume: false,
-        lookbackMs: DEFAULT_LOOKBACK_MS,
-        includeMessageBodies: true,
-        hashEmails: false,
-      },
+      }),
     );
   } finally {
     await close();

@@ -17,7 +17,7 @@ import { createApp, createExtractor } from "../src/cli/app.ts";
 import { Secret } from "../src/config/secret.ts";
 import { openDatabase } from "../src/load/index.ts";
 import { graphSource } from "../src/sync/graph-source.ts";
-import { DEFAULT_CONCURRENCY, DEFAULT_LOOKBACK_MS } from "../src/sync/options.ts";
+import { DEFAULT_CONCURRENCY, defaultSyncOptions } from "../src/sync/options.ts";
 import { pgWarehouse } from "../src/sync/pg-warehouse.ts";
 import { STREAMS, type ChatsLoad, type UserLoad } from "../src/sync/ports.ts";
 import { runSync } from "../src/sync/run-sync.ts";
@@ -78,18 +78,7 @@ const extractor = createExtractor(app, {
 const extractStarted = performance.now();
 const summary = await runSync(
   { graph: graphSource(extractor), warehouse: recorder, logger: app.logger },
-  {
-    trigger: "manual",
-    users: { kind: "all" },
-    streams: new Set(STREAMS),
-    concurrency: DEFAULT_CONCURRENCY,
-    dryRun: false,
-    ignoreWatermarks: false,
-    resume: false,
-    lookbackMs: DEFAULT_LOOKBACK_MS,
-    includeMessageBodies: true,
-    hashEmails: false,
-  },
+  defaultSyncOptions(),
 );
 const extractSeconds = (performance.now() - extractStarted) / 1000;
 if (summary.status !== "succeeded") {

@@ -105,16 +105,26 @@ export async function loadUserResult(
   input: UserLoadInput,
   options: UserLoadOptions = {},
 ): Promise<UserLoadResult> {
+  return inRetriedTransaction(db, input.userId, options, (trx) => writeUser(trx, input, options));
+}
+
+/** `write` in a transaction, retried whole after a retryable database error. */
+async function inRetriedTransaction<T>(
+  db: Kysely<Database>,
+  userId: string,
+  options: UserLoadOptions,
+  write: (trx: Kysely<Database>) => Promise<T>,
+): Promise<T & { attempts: number }> {
   let attempts = 0;
   const writes = await withRetry(
     (attempt) => {
       attempts = attempt;
-      return db.transaction().execute((trx) => writeUser(trx, input, options));
+      return db.transaction().execute(write);
     },
     options.retry ?? DEFAULT_DATABASE_RETRY,
     options.sleep,
     {
-      context: { userId: input.userId },
+      context: { userId },
       ...(options.onRetry ? { onRetry: options.onRetry } : {}),
     },
   );
@@ -216,31 +226,18 @@ export async function loadChatRows(
   input: ChatRowsInput,
   options: UserLoadOptions = {},
 ): Promise<ChatRowsResult> {
-  let attempts = 0;
-  const writes = await withRetry(
-    (attempt) => {
-      attempts = attempt;
-      return db.transaction().execute(async (trx) => {
-        const shared = await writeChatRows(trx, input.chats, input, options);
-        const rejects = await insertRejects(
-          trx,
-          input.runId,
-          input.userId,
-          input.rejects,
-          input.seenAt,
-        );
-        await writeMarks(trx, input.followUpMarks);
-        return { ...shared, rejects };
-      });
-    },
-    options.retry ?? DEFAULT_DATABASE_RETRY,
-    options.sleep,
-    {
-      context: { userId: input.userId },
-      ...(options.onRetry ? { onRetry: options.onRetry } : {}),
-    },
-  );
-  return { ...writes, attempts };
+  return inRetriedTransaction(db, input.userId, options, async (trx) => {
+    const shared = await writeChatRows(trx, input.chats, input, options);
+    const rejects = await insertRejects(
+      trx,
+      input.runId,
+      input.userId,
+      input.rejects,
+      input.seenAt,
+    );
+    await writeMarks(trx, input.followUpMarks);
+    return { ...shared, rejects };
+  });
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Stream } from "./ports.ts";
+import { STREAMS, type Stream } from "./ports.ts";
 
 export type Trigger = "manual" | "cron" | "backfill";
 
@@ -26,3 +26,20 @@ export interface SyncOptions {
 
 export const DEFAULT_CONCURRENCY = 25;
 export const DEFAULT_LOOKBACK_MS = 60 * 60 * 1000;
+
+/** A tenant-wide `sync` with every default (the demo and the benchmarks run this). */
+export function defaultSyncOptions(overrides: Partial<SyncOptions> = {}): SyncOptions {
+  return {
+    trigger: "manual",
+    users: { kind: "all" },
+    streams: new Set(STREAMS),
+    concurrency: DEFAULT_CONCURRENCY,
+    dryRun: false,
+    ignoreWatermarks: false,
+    resume: false,
+    lookbackMs: DEFAULT_LOOKBACK_MS,
+    includeMessageBodies: true,
+    hashEmails: false,
+    ...overrides,
+  };
+}

@@ -4,8 +4,7 @@ import { Secret } from "../../config/secret.ts";
 import type { Database } from "../../load/index.ts";
 import { startSimulator } from "../../sim/index.ts";
 import { graphSource } from "../../sync/graph-source.ts";
-import { DEFAULT_CONCURRENCY, DEFAULT_LOOKBACK_MS } from "../../sync/options.ts";
-import { STREAMS } from "../../sync/ports.ts";
+import { defaultSyncOptions } from "../../sync/options.ts";
 import { createApp, createExtractor, withWarehouse } from "../app.ts";
 import { lockedSync } from "../locked-sync.ts";
 import { createProgressBar } from "../progress.ts";
@@ -59,31 +58,16 @@ export function demoCommand(): Command {
         await withWarehouse(app, { migrate: true }, async ({ db, target }) => {
           console.log(`warehouse: ${target.description}`);
           const before = await countRuns(db);
-          const result = await lockedSync(
-            app,
-            {
-              trigger: "manual",
-              users: { kind: "all" },
-              streams: new Set(STREAMS),
-              concurrency: DEFAULT_CONCURRENCY,
-              dryRun: false,
-              ignoreWatermarks: false,
-              resume: false,
-              lookbackMs: DEFAULT_LOOKBACK_MS,
-              includeMessageBodies: true,
-              hashEmails: false,
-            },
-            {
-              graph,
-              db,
-              databaseUrl: target.url,
-              waitForLock: false,
-              signal: abortOnSignals(),
-              ...(interactive
-                ? { progress: createProgressBar(() => graph.counters(), process.stderr) }
-                : {}),
-            },
-          );
+          const result = await lockedSync(app, defaultSyncOptions(), {
+            graph,
+            db,
+            databaseUrl: target.url,
+            waitForLock: false,
+            signal: abortOnSignals(),
+            ...(interactive
+              ? { progress: createProgressBar(() => graph.counters(), process.stderr) }
+              : {}),
+          });
           if (result.kind === "busy") throw new Error(`${result.message}; try again when it ends`);
           const { summary } = result;
           console.log(formatSummary(summary, before === 0 ? "first sync" : "incremental sync"));
