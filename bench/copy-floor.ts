@@ -92,7 +92,8 @@ export async function benchCopyFloor(
   );
   log(
     `copy floor: extract ${replay.extractSeconds.toFixed(1)} s, load ${replay.loadSeconds.toFixed(1)} s ` +
-      `(loader CPU ${replay.loadCpuSeconds.toFixed(1)} s) ` +
+      `(shared rows ${replay.chatLoadSeconds.toFixed(1)} s, users ${replay.userLoadSeconds.toFixed(1)} s; ` +
+      `loader CPU ${replay.loadCpuSeconds.toFixed(1)} s) ` +
       `(${replay.chatLoads} page loads, ${replay.userLoads} user loads)`,
   );
   figures.figure("copy_sync_seconds", sync.syncSeconds);

@@ -26,6 +26,9 @@ import type { Warehouse } from "../src/sync/warehouse.ts";
 export interface LoadReplayResult {
   readonly extractSeconds: number;
   readonly loadSeconds: number;
+  /** Of which: the shared rows of the claimed chats, then the users' own transactions. */
+  readonly chatLoadSeconds: number;
+  readonly userLoadSeconds: number;
   /** CPU time this process (the loader's JavaScript: serializing rows) spent in the replay. */
   readonly loadCpuSeconds: number;
   readonly chatLoads: number;
@@ -89,6 +92,8 @@ if (summary.status !== "succeeded") {
 const { db, close } = openDatabase(databaseUrl);
 const warehouse = pgWarehouse(db);
 let rowsWritten = 0;
+let chatLoadSeconds = 0;
+let userLoadSeconds = 0;
 const loadStarted = performance.now();
 const cpuAtStart = process.cpuUsage();
 try {
@@ -97,14 +102,18 @@ try {
   const count = (w: { inserted: number; updated: number }) =>
     (rowsWritten += w.inserted + w.updated);
   // Shared rows first (in the sync, every user's commit waits for those of its chats).
+  const chatsStarted = performance.now();
   await Promise.all(
     chatLoads.map((load) =>
       limit(async () => count(await warehouse.loadChats({ ...load, runId }))),
     ),
   );
+  chatLoadSeconds = (performance.now() - chatsStarted) / 1000;
+  const usersStarted = performance.now();
   await Promise.all(
     userLoads.map((load) => limit(async () => count(await warehouse.loadUser({ ...load, runId })))),
   );
+  userLoadSeconds = (performance.now() - usersStarted) / 1000;
   await warehouse.finishRun(
     runId,
     "succeeded",
@@ -130,6 +139,8 @@ const result: LoadReplayResult = {
   extractSeconds,
   loadSeconds,
   loadCpuSeconds,
+  chatLoadSeconds,
+  userLoadSeconds,
   chatLoads: chatLoads.length,
   userLoads: userLoads.length,
   rowsWritten,
