@@ -60,9 +60,12 @@ describe("run lock", () => {
   it("is a session advisory lock on the key, visible in pg_locks while held, gone after release", async () => {
     const lock = await take({ wait: false });
     expect(lock).not.toBeNull();
+    // Advisory locks are per database; other test files sync into other databases of the
+    // same server at the same time, holding the same key there.
     const rows = await query<{ pid: number }>(
       `SELECT pid FROM pg_locks
         WHERE locktype = 'advisory' AND granted AND objsubid = 1
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
           AND ((classid::bigint << 32) | objid::bigint) = $1::bigint`,
       [RUN_LOCK_KEY.toString()],
     );
