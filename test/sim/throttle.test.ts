@@ -127,11 +127,16 @@ describe("throttling over HTTP", () => {
     const sim = await startSimulator({ users: 40, chatsPerUser: 2 });
     try {
       const users = sim.state().users.map((u) => u.id);
+      const started = performance.now();
       const answers = await Promise.all(users.map((u) => graph(sim, chatsPath(u, "$top=1"))));
+      // The bucket refills at 20/s while the 40 requests are served: a busy machine
+      // spreads them out, so the bound grows with the time they took (plus one of slack).
+      const refilled = Math.ceil((20 * (performance.now() - started)) / 1000);
       const statuses = answers.map((a) => a.status);
-      expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(20);
-      expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(22);
-      expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(18);
+      const ok = statuses.filter((s) => s === 200).length;
+      expect(ok).toBeGreaterThanOrEqual(20);
+      expect(ok).toBeLessThanOrEqual(21 + refilled);
+      expect(statuses.filter((s) => s === 429).length).toBe(40 - ok);
     } finally {
       await sim.close();
     }
