@@ -54,12 +54,6 @@ export interface UserLoadInput {
   /** More watermarks (other streams), committed in the same transaction. */
   readonly watermarks?: readonly WatermarkInput[];
   /**
-   * Chats whose shared rows (the chat, its preview, its expanded members) another user
-   * already committed in this run: only this user's viewpoint is written for them. A
-   * chat is in every member's listing, so this saves one comparison per member user.
-   */
-  readonly sharedRowsLoaded?: ReadonlySet<string>;
-  /**
    * Chats whose follow-up this transaction loads, with the lastUpdatedDateTime it was
    * loaded at: the next run skips them while the listing shows the same value.
    */
@@ -137,10 +131,7 @@ async function writeUser(
   options: UpsertOptions,
 ): Promise<Omit<UserLoadResult, "attempts">> {
   const { seenAt, userId } = input;
-  const sharedChats = input.sharedRowsLoaded
-    ? input.chats.filter((c) => !input.sharedRowsLoaded?.has(c.chat.chat_id))
-    : input.chats;
-  const shared = await writeChatRows(trx, sharedChats, input, options);
+  const shared = await writeChatRows(trx, input.chats, input, options);
   const listed = [
     ...input.chats.map((c) => ({ chat_id: c.chat.chat_id, viewpoint: c.viewpoint })),
     ...(input.viewpoints ?? []),

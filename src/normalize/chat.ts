@@ -50,6 +50,9 @@ type GraphChat = MicrosoftGraph.Chat & {
 /** Graph returns at most this many members in `$expand=members`. */
 export const MEMBER_EXPANSION_LIMIT = 25;
 
+/** What a listing item is read for when its chat is already loaded in the run. */
+const VIEWPOINT_FIELDS: readonly string[] = ["lastUpdatedDateTime", ...VIEWPOINT_KEYS];
+
 /** Keys that are not the chat itself: expansions and the per-user viewpoint. */
 const NOT_CHAT_KEYS: readonly string[] = ["members", "lastMessagePreview", ...VIEWPOINT_KEYS];
 
@@ -118,7 +121,7 @@ export function normalizeListedViewpoint(
   const warnings: string[] = [];
   // Only the fields read here are copied (and cleaned of NUL and lone surrogates).
   const own: JsonObject = {};
-  for (const key of ["lastUpdatedDateTime", ...VIEWPOINT_KEYS]) {
+  for (const key of VIEWPOINT_FIELDS) {
     const value = ownValue(item, key);
     if (value !== undefined) own[key] = sanitizeJson(value, warnings, key);
   }

@@ -82,16 +82,15 @@ export function pgWarehouse(db: Kysely<Database>): Warehouse {
         runId: load.runId,
         userId: load.userId,
         seenAt: load.seenAt,
-        chats: load.chats,
+        // The shared rows were committed by loadChats, claim by claim.
+        chats: [],
         viewpoints: load.viewpoints,
-        completeMembers: load.completeMembers,
-        operations: load.operations,
+        completeMembers: new Map(),
+        operations: [],
         rejects: load.rejects,
-        listingComplete: load.listingComplete,
+        listingComplete: true,
         watermark: null,
         watermarks: [...load.watermarks].map(([stream, raw]) => ({ stream, value: raw, raw })),
-        sharedRowsLoaded: load.sharedRowsLoaded,
-        followUpMarks: load.followUpMarks,
       });
       const tables = [
         result.chats,

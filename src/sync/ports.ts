@@ -32,28 +32,18 @@ export interface GraphCounters {
 export type Stream = "chats" | "members" | "previews" | "operations";
 export const STREAMS: readonly Stream[] = ["chats", "members", "previews", "operations"];
 
-/** One user's result, committed with its watermarks in one transaction. */
+/**
+ * One user's own rows, committed with its watermarks in one transaction once the shared
+ * rows of every chat it listed are committed (see ChatsLoad): its whole listing.
+ */
 export interface UserLoad {
   readonly runId: number;
   readonly userId: string;
   readonly seenAt: Date;
-  readonly chats: readonly ListedChat[];
-  /** Listed chats whose shared rows an earlier user committed in this run. */
+  /** Every chat listed, read for the user's viewpoint; chats absent are gone for the user. */
   readonly viewpoints: readonly ListedViewpoint[];
-  readonly completeMembers: ReadonlyMap<string, readonly ChatMemberRow[]>;
-  readonly operations: readonly ChatOperationRow[];
   readonly rejects: readonly Rejected[];
-  /** The listing was read to its end: chats absent from it are gone for this user. */
-  readonly listingComplete: boolean;
-  readonly streams: ReadonlySet<Stream>;
   readonly watermarks: ReadonlyMap<Stream, string>;
-  /** Per follow-up stream, the chats whose follow-up this load holds, at their lastUpdatedDateTime. */
-  readonly followUpMarks: {
-    readonly members: ReadonlyMap<string, string | null>;
-    readonly operations: ReadonlyMap<string, string | null>;
-  };
-  /** Chats whose shared rows an earlier user committed in this run: only the viewpoint is written. */
-  readonly sharedRowsLoaded: ReadonlySet<string>;
 }
 
 /** The shared rows of some chats one user claimed in the run, committed in one transaction. */

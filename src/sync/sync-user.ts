@@ -186,16 +186,9 @@ export async function syncUser(run: RunContext, userId: string): Promise<UserOut
     runId: run.runId,
     userId,
     seenAt: run.now(),
-    chats: [],
     viewpoints: listed,
-    completeMembers: new Map(),
-    operations: [],
     rejects,
-    listingComplete: true,
-    streams: options.streams,
     watermarks,
-    followUpMarks: { members: new Map(), operations: new Map() },
-    sharedRowsLoaded: new Set(),
   });
   return {
     ...outcome,

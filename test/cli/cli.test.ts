@@ -6,12 +6,12 @@
 import { randomBytes } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { sql, type Kysely } from "kysely";
-import { afterEach, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { openDatabase, type Database } from "../../src/load/index.ts";
-import { startSimulator, type Simulator, type SimulatorOptions } from "../../src/sim/index.ts";
+import type { Simulator } from "../../src/sim/index.ts";
 import { runCli, type CliResult } from "../support/cli.ts";
 import { useTestDatabase } from "../support/database.ts";
-import { SMALL_TENANT } from "../support/sim-warehouse.ts";
+import { useSimulators } from "../support/sim-warehouse.ts";
 import { countRows } from "../support/warehouse-snapshot.ts";
 
 const healthyDb = useTestDatabase();
@@ -24,21 +24,7 @@ const COMMANDS = ["migrate", "sync", "backfill", "schedule", "status", "simulate
 /** Limits the simulator and the extractor share, so a run is quick and not throttled. */
 const RATE_SCALE = 10;
 
-const simulators: Simulator[] = [];
-afterEach(async () => {
-  await Promise.all(simulators.splice(0).map((sim) => sim.close()));
-});
-
-async function simulator(options: SimulatorOptions = {}): Promise<Simulator> {
-  const sim = await startSimulator({
-    ...SMALL_TENANT,
-    rateScale: RATE_SCALE,
-    token: TOKEN,
-    ...options,
-  });
-  simulators.push(sim);
-  return sim;
-}
+const simulator = useSimulators({ rateScale: RATE_SCALE, token: TOKEN });
 
 function envFor(databaseUrl: string, sim: Simulator | null): Record<string, string> {
   return {

@@ -6,8 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/load/index.ts";
 import { startSimulator } from "../../src/sim/index.ts";
-import { runCli } from "../support/cli.ts";
-import { killWhen, startCli } from "../support/killable-cli.ts";
+import { runCli, startCli } from "../support/cli.ts";
+import { killWhen, seededRandom } from "../support/killable-cli.ts";
 import { useTestDatabase } from "../support/database.ts";
 import { expectedWarehouse } from "../support/expected-warehouse.ts";
 import { expectWarehouse, watermarks } from "../support/fault-harness.ts";
@@ -26,18 +26,6 @@ function env(databaseUrl: string, graphUrl: string, token: string): Record<strin
     GRAPH_BASE_URL: graphUrl,
     GRAPH_ACCESS_TOKEN: token,
     LOG_LEVEL: "warn",
-  };
-}
-
-/** mulberry32: the kill points are random but the same on every run of the test. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
@@ -105,7 +93,7 @@ describe("SIGKILL at random points", () => {
     const sim = await startSimulator({ ...SMALL_TENANT, rateScale: RATE_SCALE, latencyMs: 15 });
     try {
       const args = ["sync", "--json", "--rate-scale", String(RATE_SCALE)];
-      const random = seeded(20240603);
+      const random = seededRandom(20240603);
       const kills: number[] = [];
       // Kill points are counted in Graph requests, not milliseconds, so a slow or busy
       // machine moves them in time but not in the run: every one falls inside a run, after

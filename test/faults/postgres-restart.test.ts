@@ -5,11 +5,10 @@
  * The run retries or fails cleanly, no user is half committed, and a rerun converges.
  */
 import { sql } from "kysely";
-import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/load/index.ts";
 import { runCli } from "../support/cli.ts";
-import { useTestDatabase } from "../support/database.ts";
+import { useTestDatabase, withClient } from "../support/database.ts";
 import { expectedWarehouse } from "../support/expected-warehouse.ts";
 import { expectWarehouse, syncTuned } from "../support/fault-harness.ts";
 import { useSimWarehouse, useSimulators } from "../support/sim-warehouse.ts";
@@ -18,14 +17,41 @@ import { readWarehouse } from "../support/warehouse-snapshot.ts";
 const warehouse = useSimWarehouse();
 const simulator = useSimulators();
 
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
+/**
+ * Once `minCommitted` users of the running sync have committed (polled; a query that
+ * fails while connections are being killed counts as none), terminates every other
+ * backend of the database `rounds` times, `pauseMs` apart. Returns how many it ended.
+ */
+async function killConnectionsMidRun(
+  url: string,
+  plan: { minCommitted: number; rounds: number; pauseMs: number; withinMs: number },
+): Promise<number> {
+  const { minCommitted, rounds, pauseMs, withinMs } = plan;
+  let terminated = 0;
+  await withClient(url, async (admin) => {
+    const deadline = Date.now() + withinMs;
+    for (;;) {
+      const n = await admin
+        .query<{ n: number }>(
+          "select count(*)::int as n from teams.sync_run_users where status = 'succeeded'",
+        )
+        .then((r) => r.rows[0]?.n ?? 0)
+        .catch(() => 0);
+      if (n >= minCommitted) break;
+      if (Date.now() > deadline) throw new Error(`no user committed within ${withinMs} ms`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    for (let round = 0; round < rounds; round++) {
+      const { rows } = await admin.query<{ n: number }>(
+        `select count(*)::int as n from (
+           select pg_terminate_backend(pid) from pg_stat_activity
+           where datname = current_database() and pid <> pg_backend_pid()) t`,
+      );
+      terminated += rows[0]?.n ?? 0;
+      await new Promise((r) => setTimeout(r, pauseMs));
+    }
+  });
+  return terminated;
 }
 
 describe("Postgres backends terminated during a run", () => {
@@ -37,27 +63,11 @@ describe("Postgres backends terminated during a run", () => {
       (summary) => ({ summary, error: null }),
       (error: unknown) => ({ summary: null, error }),
     );
-    let terminated = 0;
-    await withClient(warehouse.url, async (admin) => {
-      // Wait until some users committed and others are still to come.
-      const deadline = Date.now() + 20_000;
-      for (;;) {
-        const { rows } = await admin.query<{ n: number }>(
-          "select count(*)::int as n from teams.sync_run_users where status = 'succeeded'",
-        );
-        if ((rows[0]?.n ?? 0) >= 3) break;
-        if (Date.now() > deadline) throw new Error("no user committed within 20 s");
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      for (let round = 0; round < 2; round++) {
-        const { rows } = await admin.query<{ n: number }>(
-          `select count(*)::int as n from (
-             select pg_terminate_backend(pid) from pg_stat_activity
-             where datname = current_database() and pid <> pg_backend_pid()) t`,
-        );
-        terminated += rows[0]?.n ?? 0;
-        await new Promise((r) => setTimeout(r, 150));
-      }
+    const terminated = await killConnectionsMidRun(warehouse.url, {
+      minCommitted: 3,
+      rounds: 2,
+      pauseMs: 150,
+      withinMs: 20_000,
     });
     expect(terminated).toBeGreaterThan(0);
     const outcome = await run;
@@ -104,29 +114,11 @@ describe("Postgres backends terminated under the CLI", () => {
     };
     const args = ["sync", "--json", "--concurrency", "2", "--rate-scale", "10"];
     const running = runCli(args, env, 60_000);
-    let terminated = 0;
-    await withClient(cliDb.url, async (admin) => {
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        const n = await admin
-          .query<{ n: number }>(
-            "select count(*)::int as n from teams.sync_run_users where status = 'succeeded'",
-          )
-          .then((r) => r.rows[0]?.n ?? 0)
-          .catch(() => 0);
-        if (n >= 2) break;
-        if (Date.now() > deadline) throw new Error("no user committed within 30 s");
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      for (let round = 0; round < 5; round++) {
-        const { rows } = await admin.query<{ n: number }>(
-          `select count(*)::int as n from (
-             select pg_terminate_backend(pid) from pg_stat_activity
-             where datname = current_database() and pid <> pg_backend_pid()) t`,
-        );
-        terminated += rows[0]?.n ?? 0;
-        await new Promise((r) => setTimeout(r, 40));
-      }
+    const terminated = await killConnectionsMidRun(cliDb.url, {
+      minCommitted: 2,
+      rounds: 5,
+      pauseMs: 40,
+      withinMs: 30_000,
     });
     expect(terminated).toBeGreaterThan(0);
     const result = await running;

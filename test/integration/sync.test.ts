@@ -20,8 +20,8 @@ import {
   DATA_TABLES,
   countRows,
   dumpDataTables,
+  expectWarehouse,
   readWarehouse,
-  rowKey,
   type WarehouseSnapshot,
 } from "../support/warehouse-snapshot.ts";
 
@@ -31,18 +31,6 @@ const simulator = useSimulators();
 /** Graph returns at most this many members in `$expand=members` (shared/GRAPH.md). */
 const EXPANSION_CAP = 25;
 const PENDING = new Set(["notStarted", "inProgress"]);
-
-/** Table by table, then row by row, so a failure names the table and the row's key. */
-function expectWarehouse(actual: WarehouseSnapshot, expected: WarehouseSnapshot): void {
-  for (const table of DATA_TABLES) {
-    const actualKeys = actual[table].map((row) => rowKey(table, row));
-    const expectedKeys = expected[table].map((row) => rowKey(table, row));
-    expect(actualKeys, `keys of teams.${table}`).toEqual(expectedKeys);
-    actual[table].forEach((row, i) => {
-      expect(row, `teams.${table} ${actualKeys[i]}`).toEqual(expected[table][i]);
-    });
-  }
-}
 
 function totalRows(snapshot: WarehouseSnapshot): number {
   return DATA_TABLES.reduce((n, table) => n + snapshot[table].length, 0);

@@ -1,9 +1,10 @@
-import { sql, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
 import { describe, expect, it } from "vitest";
 import { loadUserResult } from "../../src/load/load-user.ts";
 import type { Database } from "../../src/load/schema.ts";
 import { chatRow, listed, memberRow, operationRow, userInput } from "./fixtures.ts";
 import { newRun, useWarehouse } from "./warehouse.ts";
+import { counterDelta, writeCounters } from "../support/pg-stat.ts";
 
 // One connection, so pg_stat_force_next_flush() runs in the session that did the writes.
 const warehouse = useWarehouse({ maxConnections: 1 });
@@ -17,46 +18,8 @@ const DATA_TABLES = [
   "user_chats",
 ];
 
-type Counters = Record<string, { ins: number; upd: number; del: number }>;
-
-/**
- * Table write counters. Since PG 15 a backend publishes its counters when it goes idle,
- * at most once a second unless pg_stat_force_next_flush() asked for the next one; that
- * flush happens before the server answers the statement. The reading transaction
- * caches a stats snapshot (stats_fetch_consistency), hence pg_stat_clear_snapshot().
- * Before PG 15 a collector process received the counters within about half a second.
- */
-async function counters(db: Kysely<Database>): Promise<Counters> {
-  const { rows: version } = await sql<{ v: number }>`
-    select current_setting('server_version_num')::int as v`.execute(db);
-  if ((version[0]?.v ?? 0) >= 150_000) {
-    await sql`select pg_stat_force_next_flush()`.execute(db);
-  } else {
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-  }
-  await sql`select pg_stat_clear_snapshot()`.execute(db);
-  const { rows } = await sql<{ relname: string; ins: number; upd: number; del: number }>`
-    select relname, n_tup_ins::int as ins, n_tup_upd::int as upd, n_tup_del::int as del
-    from pg_stat_user_tables where schemaname = 'teams'`.execute(db);
-  return Object.fromEntries(
-    rows
-      .filter((r) => DATA_TABLES.includes(r.relname))
-      .map((r) => [r.relname, { ins: r.ins, upd: r.upd, del: r.del }]),
-  );
-}
-
-function delta(before: Counters, after: Counters): Counters {
-  return Object.fromEntries(
-    DATA_TABLES.map((t) => [
-      t,
-      {
-        ins: (after[t]?.ins ?? 0) - (before[t]?.ins ?? 0),
-        upd: (after[t]?.upd ?? 0) - (before[t]?.upd ?? 0),
-        del: (after[t]?.del ?? 0) - (before[t]?.del ?? 0),
-      },
-    ]),
-  );
-}
+const counters = (db: Kysely<Database>) => writeCounters(db, DATA_TABLES);
+const delta = counterDelta;
 
 const zero = Object.fromEntries(DATA_TABLES.map((t) => [t, { ins: 0, upd: 0, del: 0 }]));
 

@@ -8,10 +8,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SimState, Simulator } from "../../src/sim/index.ts";
+import { succeededUsers } from "../../src/load/index.ts";
 import { startSimulator } from "../../src/sim/index.ts";
 import { expectedWarehouse } from "../support/expected-warehouse.ts";
-import { killWhen, seededRandom, startCli } from "../support/killable-cli.ts";
-import { runCli } from "../support/cli.ts";
+import { runCli, startCli } from "../support/cli.ts";
+import { killWhen, seededRandom } from "../support/killable-cli.ts";
 import {
   DAY_MS,
   expectWarehouse,
@@ -57,15 +58,7 @@ describe("a sync or backfill killed mid-run", () => {
     return Number(row?.id ?? 0);
   }
 
-  async function committedUsers(runId: number): Promise<Set<string>> {
-    const rows = await warehouse.db
-      .selectFrom("teams.sync_run_users")
-      .select("user_id")
-      .where("run_id", "=", runId)
-      .where("status", "=", "succeeded")
-      .execute();
-    return new Set(rows.map((r) => r.user_id));
-  }
+  const committedUsers = (runId: number) => succeededUsers(warehouse.db, runId);
 
   /**
    * What a kill may leave: for each user, either everything of the killed run (its

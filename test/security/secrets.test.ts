@@ -7,13 +7,13 @@
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/load/index.ts";
-import { startSimulator, type Simulator, type SimulatorOptions } from "../../src/sim/index.ts";
+import type { Simulator } from "../../src/sim/index.ts";
 import { runCli, type CliResult } from "../support/cli.ts";
 import { useTestDatabase } from "../support/database.ts";
 import { cellsContaining, dumpTextColumns, failuresOf } from "../support/fault-harness.ts";
-import { SMALL_TENANT } from "../support/sim-warehouse.ts";
+import { useSimulators } from "../support/sim-warehouse.ts";
 
 const database = useTestDatabase();
 const TOKEN = `secret-token-${randomBytes(16).toString("hex")}`;
@@ -21,21 +21,7 @@ const RATE_SCALE = 10;
 /** The simulator's issued access tokens are JWT-shaped: a JSON header, base64url. */
 const JWT_HEADER = "eyJ";
 
-const simulators: Simulator[] = [];
-afterEach(async () => {
-  await Promise.all(simulators.splice(0).map((sim) => sim.close()));
-});
-
-async function simulator(options: SimulatorOptions = {}): Promise<Simulator> {
-  const sim = await startSimulator({
-    ...SMALL_TENANT,
-    rateScale: RATE_SCALE,
-    token: TOKEN,
-    ...options,
-  });
-  simulators.push(sim);
-  return sim;
-}
+const simulator = useSimulators({ rateScale: RATE_SCALE, token: TOKEN });
 
 function tokenEnv(sim: Simulator, token = TOKEN): Record<string, string> {
   return {

@@ -18,14 +18,14 @@ export function useTestDatabase(): TestDatabase {
   const admin = inject("adminDatabaseUrl");
   beforeAll(async () => {
     handle.name = `t_${randomBytes(6).toString("hex")}`;
-    await withAdmin(admin, (c) => c.query(`CREATE DATABASE "${handle.name}"`));
+    await withClient(admin, (c) => c.query(`CREATE DATABASE "${handle.name}"`));
     const url = new URL(admin);
     url.pathname = `/${handle.name}`;
     handle.url = url.toString();
   });
   afterAll(async () => {
     if (handle.name) {
-      await withAdmin(admin, (c) =>
+      await withClient(admin, (c) =>
         c.query(`DROP DATABASE IF EXISTS "${handle.name}" WITH (FORCE)`),
       );
     }
@@ -33,7 +33,8 @@ export function useTestDatabase(): TestDatabase {
   return handle;
 }
 
-async function withAdmin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+/** A short-lived client on `url` for `fn`, always closed. */
+export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

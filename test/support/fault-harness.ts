@@ -5,66 +5,10 @@
  * text-like column of schema teams for "this string never reached the database" checks.
  */
 import { sql, type Kysely } from "kysely";
-import { expect } from "vitest";
-import {
-  createGraphExtractor,
-  defineGraphConfig,
-  type GraphConfigInput,
-  type GraphExtractorDeps,
-} from "../../src/extract/index.ts";
 import type { Database } from "../../src/load/index.ts";
-import { createLogger } from "../../src/log.ts";
-import type { Simulator } from "../../src/sim/index.ts";
-import { graphSource } from "../../src/sync/graph-source.ts";
-import type { SyncOptions } from "../../src/sync/options.ts";
-import { pgWarehouse } from "../../src/sync/pg-warehouse.ts";
-import { runSync, type RunSummary } from "../../src/sync/run-sync.ts";
-import { syncOptions } from "./sim-warehouse.ts";
-import { DATA_TABLES, rowKey, type WarehouseSnapshot } from "./warehouse-snapshot.ts";
 
-/** What a test may change of the extractor's Graph config (base URL and token come from the simulator). */
-export type GraphTuning = Omit<GraphConfigInput, "baseUrl" | "auth">;
-
-/** One run against the simulator into `db`, with the extractor configured as `graph` says. */
-export async function syncTuned(
-  sim: Simulator,
-  db: Kysely<Database>,
-  graph: GraphTuning = {},
-  overrides: Partial<SyncOptions> = {},
-  deps: GraphExtractorDeps = {},
-): Promise<RunSummary> {
-  const options = await syncOptions(overrides);
-  const extractor = createGraphExtractor(
-    defineGraphConfig({
-      baseUrl: sim.url,
-      auth: { kind: "static", token: sim.token },
-      requestTimeoutMs: 10_000,
-      rateLimits: { scale: 0 },
-      ...graph,
-    }),
-    deps,
-  );
-  return runSync(
-    {
-      graph: graphSource(extractor),
-      warehouse: pgWarehouse(db),
-      logger: createLogger({ level: "silent" }),
-    },
-    options,
-  );
-}
-
-/** Table by table, then row by row, so a failure names the table and the row's key. */
-export function expectWarehouse(actual: WarehouseSnapshot, expected: WarehouseSnapshot): void {
-  for (const table of DATA_TABLES) {
-    const actualKeys = actual[table].map((row) => rowKey(table, row));
-    const expectedKeys = expected[table].map((row) => rowKey(table, row));
-    expect(actualKeys, `keys of teams.${table}`).toEqual(expectedKeys);
-    actual[table].forEach((row, i) => {
-      expect(row, `teams.${table} ${actualKeys[i]}`).toEqual(expected[table][i]);
-    });
-  }
-}
+export { syncTuned, type GraphTuning } from "./sim-warehouse.ts";
+export { expectWarehouse } from "./warehouse-snapshot.ts";
 
 export interface FailureRow {
   user_id: string | null;

@@ -1,57 +1,5 @@
-/**
- * The real binary as a child process that a test can SIGKILL at a moment of its choosing
- * (test/support/cli.ts waits for the end). Same from-scratch environment as cli.ts.
- */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { BIN, type CliResult } from "./cli.ts";
-
-const CWD = mkdtempSync(path.join(os.tmpdir(), "tcs-kill-"));
-
-export interface RunningCli {
-  readonly child: ChildProcess;
-  readonly pid: number;
-  /** Settles when the process has exited (killed or not). */
-  readonly done: Promise<CliResult>;
-  /** Whether it has exited already. */
-  exited(): boolean;
-}
-
-export function startCli(
-  args: readonly string[],
-  env: Readonly<Record<string, string>>,
-  timeoutMs = 45_000,
-): RunningCli {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: CWD,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? os.homedir(),
-      DATA_DIR: path.join(CWD, ".data"),
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-    timeout: timeoutMs,
-    killSignal: "SIGKILL",
-  });
-  let stdout = "";
-  let stderr = "";
-  let finished = false;
-  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-  const done = new Promise<CliResult>((resolve, reject) => {
-    child.once("error", reject);
-    child.once("close", (code, signal) => {
-      finished = true;
-      const describe = `teams-chat-sync ${args.join(" ")} -> ${code ?? signal}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`;
-      resolve({ code, signal, stdout, stderr, describe });
-    });
-  });
-  if (child.pid === undefined) throw new Error("could not spawn the CLI");
-  return { child, pid: child.pid, done, exited: () => finished };
-}
+/** Killing the real binary (started with cli.ts's startCli) at a moment a test chooses. */
+import type { CliResult, RunningCli } from "./cli.ts";
 
 /**
  * Polls `ready` every few ms and SIGKILLs the process as soon as it says so. Returns the

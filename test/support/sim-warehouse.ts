@@ -5,7 +5,12 @@
  */
 import { sql, type Kysely } from "kysely";
 import { afterAll, afterEach, beforeAll } from "vitest";
-import { createGraphExtractor, defineGraphConfig } from "../../src/extract/index.ts";
+import {
+  createGraphExtractor,
+  defineGraphConfig,
+  type GraphConfigInput,
+  type GraphExtractorDeps,
+} from "../../src/extract/index.ts";
 import { migrateToLatest, openDatabase, type Database } from "../../src/load/index.ts";
 import { syncOptionsFromFlags } from "../../src/cli/sync-flags.ts";
 import { createLogger } from "../../src/log.ts";
@@ -61,14 +66,19 @@ export function useSimWarehouse(): SimWarehouse {
 /** The tenant the integration tests use: 16 users, 57 chats, 4 of them over 25 members. */
 export const SMALL_TENANT = { users: 16, seed: 7 } as const;
 
-/** Simulators started through this are closed after each test. */
-export function useSimulators(): (options?: SimulatorOptions) => Promise<Simulator> {
+/**
+ * Simulators started through this (the small tenant, unlimited, unless `defaults` or the
+ * call say otherwise) are closed after each test.
+ */
+export function useSimulators(
+  defaults: SimulatorOptions = {},
+): (options?: SimulatorOptions) => Promise<Simulator> {
   const started: Simulator[] = [];
   afterEach(async () => {
     await Promise.all(started.splice(0).map((sim) => sim.close()));
   });
   return async (options = {}) => {
-    const sim = await startSimulator({ ...SMALL_TENANT, rateScale: 0, ...options });
+    const sim = await startSimulator({ ...SMALL_TENANT, rateScale: 0, ...defaults, ...options });
     started.push(sim);
     return sim;
   };
@@ -80,15 +90,29 @@ export async function syncOptions(overrides: Partial<SyncOptions> = {}): Promise
   return Object.freeze({ ...defaults, ...overrides });
 }
 
+/** What a test may change of the extractor's Graph config (base URL and token come from the simulator). */
+export type GraphTuning = Omit<GraphConfigInput, "baseUrl" | "auth">;
+
 /**
  * One run against the simulator, into `db` (nothing written for a dry run). The
  * extractor's limiter is scaled to the simulator's: off when the simulator is unlimited.
  */
-export async function syncWith(
+export function syncWith(
   sim: Simulator,
   db: Kysely<Database>,
   overrides: Partial<SyncOptions> = {},
   rateScale = 0,
+): Promise<RunSummary> {
+  return syncTuned(sim, db, { rateLimits: { scale: rateScale } }, overrides);
+}
+
+/** One run against the simulator into `db`, with the extractor configured as `graph` says. */
+export async function syncTuned(
+  sim: Simulator,
+  db: Kysely<Database>,
+  graph: GraphTuning = {},
+  overrides: Partial<SyncOptions> = {},
+  deps: GraphExtractorDeps = {},
 ): Promise<RunSummary> {
   const options = await syncOptions(overrides);
   const extractor = createGraphExtractor(
@@ -96,8 +120,10 @@ export async function syncWith(
       baseUrl: sim.url,
       auth: { kind: "static", token: sim.token },
       requestTimeoutMs: 10_000,
-      rateLimits: { scale: rateScale },
+      rateLimits: { scale: 0 },
+      ...graph,
     }),
+    deps,
   );
   return runSync(
     {

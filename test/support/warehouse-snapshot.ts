@@ -6,6 +6,7 @@
  * last_seen_at are left out because they depend on when a run happened.
  */
 import { sql, type Kysely } from "kysely";
+import { expect } from "vitest";
 import type { Database } from "../../src/load/index.ts";
 import type { Json, JsonObject } from "../../src/normalize/rows.ts";
 import { pgInstantSql } from "./pg-instant.ts";
@@ -193,4 +194,16 @@ export async function dumpDataTables(db: Kysely<Database>): Promise<Record<strin
     dump[table] = rows.map((r) => r.row).sort();
   }
   return dump;
+}
+
+/** Table by table, then row by row, so a failure names the table and the row's key. */
+export function expectWarehouse(actual: WarehouseSnapshot, expected: WarehouseSnapshot): void {
+  for (const table of DATA_TABLES) {
+    const actualKeys = actual[table].map((row) => rowKey(table, row));
+    const expectedKeys = expected[table].map((row) => rowKey(table, row));
+    expect(actualKeys, `keys of teams.${table}`).toEqual(expectedKeys);
+    actual[table].forEach((row, i) => {
+      expect(row, `teams.${table} ${actualKeys[i]}`).toEqual(expected[table][i]);
+    });
+  }
 }
