@@ -46,7 +46,7 @@ export async function lockedSync(
     const summary = await runSync(
       {
         graph: io.graph,
-        warehouse: pgWarehouse(io.db),
+        warehouse: pgWarehouse(io.db, { logger: app.logger }),
         logger: app.logger,
         signal: AbortSignal.any([io.signal, lock.lost]),
         ...(io.progress ? { progress: io.progress } : {}),

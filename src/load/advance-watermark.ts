@@ -11,39 +11,63 @@ export interface WatermarkInput {
 }
 
 /**
- * Moves the user's watermark forward, never backwards, comparing at Graph's full
+ * Moves the user's watermarks forward, never backwards, comparing at Graph's full
  * precision (raw, 7 digits) rather than timestamptz's 6. A null value only records
- * that the stream has no watermark yet. Returns whether the row was written.
+ * that the stream has no watermark yet. All the user's streams take two statements:
+ * one reading (and locking) the stored rows, one writing those that move. Returns the
+ * streams written.
  */
-export async function advanceWatermark(
+export async function advanceWatermarks(
   db: Kysely<Database>,
   userId: string,
   runId: number,
-  input: WatermarkInput,
-): Promise<boolean> {
+  inputs: readonly WatermarkInput[],
+): Promise<string[]> {
+  if (inputs.length === 0) return [];
+  // A stream given twice keeps its later value, as two advances in a row would.
+  const byStream = new Map<string, WatermarkInput>();
+  for (const input of inputs) {
+    const other = byStream.get(input.stream);
+    if (!other || !isLater(other, input)) byStream.set(input.stream, input);
+  }
+  const streams = [...byStream.keys()].sort();
+  const stored = new Map<string, string | null>();
   const current = await db
     .selectFrom("teams.sync_watermarks")
-    .select(["watermark_raw", sql<string | null>`to_json(watermark) #>> '{}'`.as("watermark_text")])
-    .where("stream", "=", input.stream)
+    .select([
+      "stream",
+      "watermark_raw",
+      sql<string | null>`to_json(watermark) #>> '{}'`.as("watermark_text"),
+    ])
     .where("user_id", "=", userId)
+    .where("stream", "=", sql<string>`any(${streams}::text[])`)
+    .orderBy("stream")
     .forUpdate()
-    .executeTakeFirst();
-  const next = input.raw ?? input.value;
-  const stored = current?.watermark_raw ?? current?.watermark_text ?? null;
-  if (current && (next === null || (stored !== null && compareTimestamps(next, stored) <= 0))) {
-    return false;
-  }
-  const row = {
-    stream: input.stream,
-    user_id: userId,
-    watermark: input.value ?? input.raw,
-    watermark_raw: input.raw,
-    run_id: runId,
-    updated_at: sql<Date>`now()`,
-  };
-  const result = await db
+    .execute();
+  for (const row of current) stored.set(row.stream, row.watermark_raw ?? row.watermark_text);
+  const moving = streams.flatMap((stream) => {
+    const input = byStream.get(stream);
+    if (!input) return [];
+    const next = input.raw ?? input.value;
+    const known = stored.get(stream);
+    const moves =
+      known === undefined ||
+      (next !== null && (known === null || compareTimestamps(next, known) > 0));
+    return moves ? [input] : [];
+  });
+  if (moving.length === 0) return [];
+  await db
     .insertInto("teams.sync_watermarks")
-    .values(row)
+    .values(
+      moving.map((input) => ({
+        stream: input.stream,
+        user_id: userId,
+        watermark: input.value ?? input.raw,
+        watermark_raw: input.raw,
+        run_id: runId,
+        updated_at: sql<Date>`now()`,
+      })),
+    )
     .onConflict((oc) =>
       oc.columns(["stream", "user_id"]).doUpdateSet({
         watermark: (eb) => eb.ref("excluded.watermark"),
@@ -52,6 +76,22 @@ export async function advanceWatermark(
         updated_at: (eb) => eb.ref("excluded.updated_at"),
       }),
     )
-    .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+    .execute();
+  return moving.map((input) => input.stream);
+}
+
+function isLater(a: WatermarkInput, b: WatermarkInput): boolean {
+  const x = a.raw ?? a.value;
+  const y = b.raw ?? b.value;
+  return x !== null && (y === null || compareTimestamps(x, y) > 0);
+}
+
+/** One stream's watermark: see {@link advanceWatermarks}. Returns whether it was written. */
+export async function advanceWatermark(
+  db: Kysely<Database>,
+  userId: string,
+  runId: number,
+  input: WatermarkInput,
+): Promise<boolean> {
+  return (await advanceWatermarks(db, userId, runId, [input])).length > 0;
 }

@@ -30,28 +30,47 @@ export async function readFollowUpMarks(
   return marks;
 }
 
-const COLUMN: Record<FollowUpStream, "members_synced_raw" | "operations_synced_raw"> = {
-  members: "members_synced_raw",
-  operations: "operations_synced_raw",
-};
+/** The marks a load writes: per stream, the lastUpdatedDateTime each chat's follow-up was loaded at. */
+export type FollowUpMarksInput = Partial<
+  Record<FollowUpStream, ReadonlyMap<string, string | null>>
+>;
 
 /**
- * Records that a stream's follow-up for these chats was loaded at the given
- * lastUpdatedDateTime. Writes only marks that move; returns how many did.
+ * Records that streams' follow-ups for these chats were loaded at the given
+ * lastUpdatedDateTime, all streams in one statement. Writes only marks that move (a chat
+ * absent from a stream's map keeps that stream's mark); returns how many chats changed.
  */
 export async function writeFollowUpMarks(
   db: Kysely<Database>,
-  stream: FollowUpStream,
-  marks: ReadonlyMap<string, string | null>,
+  marks: FollowUpMarksInput,
 ): Promise<number> {
-  if (marks.size === 0) return 0;
-  const rows = [...marks]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([chat_id, raw]) => ({ chat_id, raw }));
-  const column = sql.ref(COLUMN[stream]);
+  const byChat = new Map<
+    string,
+    { chat_id: string; members?: string | null; operations?: string | null }
+  >();
+  for (const stream of ["members", "operations"] as const) {
+    for (const [chatId, raw] of marks[stream] ?? []) {
+      const row = byChat.get(chatId) ?? { chat_id: chatId };
+      row[stream] = raw;
+      byChat.set(chatId, row);
+    }
+  }
+  if (byChat.size === 0) return 0;
+  // Key order, as every writer locks chats; a stream a chat has no mark for is absent
+  // from its JSON object (has_<stream> false), which keeps the stored mark.
+  const rows = [...byChat.values()].sort((a, b) =>
+    a.chat_id < b.chat_id ? -1 : a.chat_id > b.chat_id ? 1 : 0,
+  );
   const result = await sql`
-    update teams.chats c set ${column} = m.raw
-      from jsonb_to_recordset(${toJsonParam(rows)}::jsonb) as m(chat_id text, raw text)
-     where c.chat_id = m.chat_id and c.${column} is distinct from m.raw`.execute(db);
+    update teams.chats c
+       set members_synced_raw =
+             case when m.row ? 'members' then m.row ->> 'members' else c.members_synced_raw end,
+           operations_synced_raw =
+             case when m.row ? 'operations' then m.row ->> 'operations' else c.operations_synced_raw end
+      from jsonb_array_elements(${toJsonParam(rows)}::jsonb) as m(row)
+     where c.chat_id = m.row ->> 'chat_id'
+       and ((m.row ? 'members' and c.members_synced_raw is distinct from m.row ->> 'members')
+         or (m.row ? 'operations'
+             and c.operations_synced_raw is distinct from m.row ->> 'operations'))`.execute(db);
   return Number(result.numAffectedRows ?? 0);
 }

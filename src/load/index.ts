@@ -24,7 +24,7 @@ export { readWatermarks } from "./read-watermarks.ts";
 export { activeChatIds } from "./read-active-chats.ts";
 export { pendingOperations, PENDING_OPERATION_STATUSES } from "./read-pending-operations.ts";
 export type { Watermark } from "./read-watermarks.ts";
-export { advanceWatermark } from "./advance-watermark.ts";
+export { advanceWatermark, advanceWatermarks } from "./advance-watermark.ts";
 export type { WatermarkInput } from "./advance-watermark.ts";
 export { compareTimestamps } from "./graph-timestamp.ts";
 export { recentRuns, runsInProgress, runFailures, userWatermarks, readStatus } from "./status.ts";
@@ -48,3 +48,5 @@ export { closeAbandonedRuns, findResumableBackfill, reopenRun } from "./resume-r
 export type { ResumableRun } from "./resume-run.ts";
 export { readFollowUpMarks, writeFollowUpMarks } from "./follow-up-marks.ts";
 export type { FollowUpMarks, FollowUpStream } from "./follow-up-marks.ts";
+export { TableStatistics, GROWING_TABLES, ANALYZE_MIN_ROWS } from "./table-statistics.ts";
+export type { GrowingTable } from "./table-statistics.ts";

@@ -75,9 +75,17 @@ export function dedupeAndSort<Row>(rows: readonly Row[], key: readonly (keyof Ro
   const byKey = new Map<string, { row: Row; key: string[] }>();
   for (const row of rows) {
     const parts = key.map((k) => String(row[k]));
-    byKey.set(JSON.stringify(parts), { row, key: parts });
+    byKey.set(mapKey(parts), { row, key: parts });
   }
   return [...byKey.values()].sort((a, b) => compareKeys(a.key, b.key)).map((e) => e.row);
+}
+
+/** The parts as one string that no other parts give (each is prefixed by its length). */
+function mapKey(parts: readonly string[]): string {
+  if (parts.length === 1) return parts[0] ?? "";
+  let out = "";
+  for (const part of parts) out += `${part.length}:${part}`;
+  return out;
 }
 
 function compareKeys(a: readonly string[], b: readonly string[]): number {

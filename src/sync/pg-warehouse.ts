@@ -14,13 +14,18 @@ import {
   recordFailure,
   reopenRun,
   startRun,
+  TableStatistics,
   type Database,
 } from "../load/index.ts";
+import type { Logger } from "../log.ts";
 import type { Stream } from "./ports.ts";
 import type { Warehouse } from "./warehouse.ts";
 
 /** The orchestrator's warehouse port over the load stage's SQL operations. */
-export function pgWarehouse(db: Kysely<Database>): Warehouse {
+export function pgWarehouse(db: Kysely<Database>, options: { logger?: Logger } = {}): Warehouse {
+  const statistics = new TableStatistics(db, (error) =>
+    options.logger?.debug({ err: error }, "refreshing planner statistics failed"),
+  );
   return {
     async startRun(input) {
       const started = await startRun(db, { ...input, pid: process.pid, host: os.hostname() });
@@ -70,6 +75,12 @@ export function pgWarehouse(db: Kysely<Database>): Warehouse {
     pendingOperations: () => pendingOperations(db),
     async loadChats(load) {
       const result = await loadChatRows(db, load);
+      await statistics.inserted({
+        chats: result.chats.inserted,
+        chat_members: result.chat_members.inserted,
+        message_previews: result.message_previews.inserted,
+        chat_operations: result.chat_operations.inserted,
+      });
       const inserted =
         result.chats.inserted +
         result.chat_members.inserted +
@@ -92,6 +103,7 @@ export function pgWarehouse(db: Kysely<Database>): Warehouse {
         watermark: null,
         watermarks: [...load.watermarks].map(([stream, raw]) => ({ stream, value: raw, raw })),
       });
+      await statistics.inserted({ user_chats: result.user_chats.inserted });
       const tables = [
         result.chats,
         result.chat_members,
