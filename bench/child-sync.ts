@@ -11,11 +11,15 @@ import { parseArgs } from "node:util";
 import { createApp, createExtractor } from "../src/cli/app.ts";
 import { Secret } from "../src/config/secret.ts";
 import { openDatabase } from "../src/load/index.ts";
+import { applyMemoryPolicy } from "../src/memory-policy.ts";
 import { graphSource } from "../src/sync/graph-source.ts";
 import { DEFAULT_CONCURRENCY, defaultSyncOptions } from "../src/sync/options.ts";
 import { pgWarehouse } from "../src/sync/pg-warehouse.ts";
 import { runSync } from "../src/sync/run-sync.ts";
 import type { ChildSyncResult } from "./support.ts";
+
+// As the binary runs (src/cli.ts).
+applyMemoryPolicy();
 
 const { values } = parseArgs({
   options: {

@@ -16,12 +16,16 @@ import pLimit from "p-limit";
 import { createApp, createExtractor } from "../src/cli/app.ts";
 import { Secret } from "../src/config/secret.ts";
 import { openDatabase } from "../src/load/index.ts";
+import { applyMemoryPolicy } from "../src/memory-policy.ts";
 import { graphSource } from "../src/sync/graph-source.ts";
 import { DEFAULT_CONCURRENCY, defaultSyncOptions } from "../src/sync/options.ts";
 import { pgWarehouse } from "../src/sync/pg-warehouse.ts";
 import { STREAMS, type ChatsLoad, type UserLoad } from "../src/sync/ports.ts";
 import { runSync } from "../src/sync/run-sync.ts";
 import type { Warehouse } from "../src/sync/warehouse.ts";
+
+// As the binary runs (src/cli.ts).
+applyMemoryPolicy();
 
 export interface LoadReplayResult {
   readonly extractSeconds: number;

@@ -1,14 +1,14 @@
 /**
  * rss_growth: peak RSS of the sync process for a tenant 10x larger (users and chats) divided
- * by the small tenant's. Each sync runs in its own process (bench/child-sync.ts) against a
- * simulator in this process, with no limits or latency, and reports
- * process.resourceUsage().maxRSS at exit.
+ * by the small tenant's. Each sync runs in its own process (bench/child-sync.ts, compiled as
+ * the binary runs it when the build is fresh) against a simulator in this process, with no
+ * limits or latency, and reports process.resourceUsage().maxRSS at exit.
  *
- * Twice: with Node's default heap policy (V8 lets garbage pile up to a limit sized from the
- * machine's memory, so RSS says more about the allocation rate than about what is live),
- * and with the old generation capped at HEAP_CAP_MB (`--max-old-space-size`), which a run
- * completes only if what it keeps alive fits: the `_capped` figures, and the extra seconds
- * the cap costs in garbage collection.
+ * Three ways: as shipped (the pipeline's memory policy, src/memory-policy.ts: the heap may
+ * grow 20% past the live set); with V8's own heap policy (`--heap-growing-percent=0`, which
+ * the memory policy leaves alone: V8 lets garbage pile up towards a limit sized from the
+ * machine's memory); and with the old generation capped at HEAP_CAP_MB
+ * (`--max-old-space-size`), which a run completes only if what it keeps alive fits.
  */
 import {
   log,
@@ -33,12 +33,14 @@ export async function benchRss(
   for (const [name, size, nodeFlags] of [
     ["small", small, []],
     ["large", large, []],
+    ["small_v8_default", small, ["--heap-growing-percent=0"]],
+    ["large_v8_default", large, ["--heap-growing-percent=0"]],
     ["small_capped", small, [`--max-old-space-size=${HEAP_CAP_MB}`]],
     ["large_capped", large, [`--max-old-space-size=${HEAP_CAP_MB}`]],
   ] as const) {
     log(`rss: ${name} sync, ${size.users} users / ${size.chats} chats`);
     const databaseUrl = await pg.freshDatabase(`bench_rss_${name}`);
-    const capped = nodeFlags.length > 0;
+    const capped = name.endsWith("_capped");
     const run = await withSimulator(
       { ...size, seed: params.seed, rateScale: 0, latencyMs: 0 },
       (sim) =>
@@ -68,6 +70,14 @@ export async function benchRss(
   figures.figure("rss_small_mb", smallKb / 1024);
   figures.figure("peak_rss_mb", largeKb / 1024);
   figures.figure("rss_growth", largeKb / smallKb);
+  const v8SmallKb = runs.small_v8_default?.maxRssKb ?? NaN;
+  const v8LargeKb = runs.large_v8_default?.maxRssKb ?? NaN;
+  figures.figure("peak_rss_v8_default_mb", v8LargeKb / 1024);
+  figures.figure("rss_growth_v8_default", v8LargeKb / v8SmallKb);
+  figures.figure(
+    "memory_policy_slowdown",
+    (runs.large?.syncSeconds ?? NaN) / (runs.large_v8_default?.syncSeconds ?? NaN),
+  );
   const cappedSmallKb = runs.small_capped?.maxRssKb ?? NaN;
   const cappedLargeKb = runs.large_capped?.maxRssKb ?? NaN;
   figures.figure("peak_rss_capped_mb", cappedLargeKb / 1024);
@@ -79,11 +89,16 @@ export async function benchRss(
   figures.detail("rss", {
     small: { ...small, ...runs.small },
     large: { ...large, ...runs.large },
+    smallV8Default: { ...small, ...runs.small_v8_default },
+    largeV8Default: { ...large, ...runs.large_v8_default },
     smallCapped: { ...small, heapCapMb: HEAP_CAP_MB, ...runs.small_capped },
     largeCapped: { ...large, heapCapMb: HEAP_CAP_MB, ...runs.large_capped },
     definition:
       "rss_growth = maxRSS(sync of users x10, chats x10) / maxRSS(small sync); " +
-      "peak_rss_mb = the large sync's maxRSS (process.resourceUsage, at exit); _capped: the " +
+      "peak_rss_mb = the large sync's maxRSS (process.resourceUsage, at exit), as shipped " +
+      "(heap growth 20% past the live set, src/memory-policy.ts); _v8_default: with " +
+      "--heap-growing-percent=0 (V8's own policy); memory_policy_slowdown = shipped / " +
+      "V8-default wall time of the large sync; _capped: the " +
       `same with --max-old-space-size=${HEAP_CAP_MB}; heap_cap_slowdown = capped / default ` +
       "wall time of the large sync",
   });

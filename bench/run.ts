@@ -5,6 +5,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
+import { freshBuild } from "../bin/fresh-build.js";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { benchBaseline } from "./baseline-sdk.ts";
@@ -62,6 +63,9 @@ const environment = {
   cpuModel: os.cpus()[0]?.model ?? null,
   totalMemoryMb: Math.round(os.totalmem() / 2 ** 20),
   platform: `${os.platform()} ${os.release()}`,
+  // What the pipeline's children run: the compiled build, as the binary does, unless a
+  // source is newer than it (then tsx, and memory figures include the compiler).
+  children: freshBuild() ? "dist (compiled)" : "tsx (sources newer than dist: npm run build)",
 };
 log(`parameters ${JSON.stringify(params)}; ${JSON.stringify(environment)}`);
 

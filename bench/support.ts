@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { freshBuild, ROOT } from "../bin/fresh-build.js";
 import { migrateToLatest, openDatabase, startEmbeddedPostgres } from "../src/load/index.ts";
 import { startSimulator, type Simulator, type SimulatorOptions } from "../src/sim/index.ts";
 
@@ -175,7 +176,11 @@ export function runChildSync(args: ChildSyncArgs): Promise<ChildSyncResult> {
   );
 }
 
-/** Runs `node --import tsx bench/<file>`; its last stdout line is its JSON result. */
+/**
+ * Runs a bench child the way the binary runs the pipeline: the compiled build
+ * (`node dist/bench/<file>.js`) when it is fresh, else `node --import tsx bench/<file>`
+ * (see bin/fresh-build.js). Its last stdout line is its JSON result.
+ */
 export function runChild<T>(
   file: string,
   argv: readonly string[],
@@ -189,14 +194,13 @@ export function runChild<T>(
       ...(process.env.BENCH_CHILD_NODE_FLAGS ?? "").split(" ").filter(Boolean),
       ...extraNodeFlags,
     ];
-    const child = spawn(
-      process.execPath,
-      [...nodeFlags, "--import", "tsx", path.join(BENCH_DIR, file), ...argv],
-      {
-        env: { ...process.env, LOG_LEVEL: "warn", ...env },
-        stdio: ["ignore", "pipe", "inherit"],
-      },
-    );
+    const entry = freshBuild()
+      ? [path.join(ROOT, "dist", "bench", file.replace(/\.ts$/, ".js"))]
+      : ["--import", "tsx", path.join(BENCH_DIR, file)];
+    const child = spawn(process.execPath, [...nodeFlags, ...entry, ...argv], {
+      env: { ...process.env, LOG_LEVEL: "warn", ...env },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let out = "";
     child.stdout.setEncoding("utf8");
     child.stdout.on("data", (chunk: string) => {

@@ -1,6 +1,14 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx, so a checkout needs no build step.
-import { register } from "tsx/esm/api";
+// Runs the compiled build in dist/ (`npm run build`, which `npm ci` runs as `prepare`)
+// when no source is newer than it; otherwise the TypeScript sources through tsx, so an
+// edited checkout never runs stale code. The build starts faster and needs about 60 MB
+// less memory than compiling on the fly (bench/rss.ts).
+import { freshBuild } from "./fresh-build.js";
 
-register();
-await import("../src/cli.ts");
+if (freshBuild()) {
+  await import("../dist/src/cli.js");
+} else {
+  const { register } = await import("tsx/esm/api");
+  register();
+  await import("../src/cli.ts");
+}

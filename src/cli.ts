@@ -7,6 +7,9 @@ import { statusCommand } from "./cli/commands/status.ts";
 import { syncCommand } from "./cli/commands/sync.ts";
 import { EXIT } from "./cli/exit-codes.ts";
 import { ConfigError } from "./errors.ts";
+import { applyMemoryPolicy } from "./memory-policy.ts";
+
+applyMemoryPolicy();
 
 const program = new Command("teams-chat-sync")
   .description("Export Microsoft Teams chats from Microsoft Graph into a Postgres warehouse.")
