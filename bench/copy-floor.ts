@@ -12,9 +12,10 @@
  * with no limits and no latency, the final rows of every data table are read back
  * (COPY … TO STDOUT, text format, untimed) and written with a raw COPY … FROM STDIN into
  * fresh copies of the tables (schema copy_floor, `LIKE teams.<t> INCLUDING ALL`: same
- * columns, defaults, constraints and indexes). copy_seconds = the summed wall time of
+ * columns, defaults, constraints and indexes), each after a CHECKPOINT into an empty
+ * table, the faster of COPY_TRIES tries. copy_seconds = the summed wall time of
  * those COPY FROM statements; sync_seconds = the wall time of runSync (extract,
- * normalize and load together); copy_ratio = copy_seconds / sync_seconds.
+ * normalize and load together).
  */
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -31,6 +32,8 @@ import {
   type ChildSyncResult,
   type Figures,
 } from "./support.ts";
+
+const COPY_TRIES = 2;
 
 export interface CopyFloorResult {
   readonly sync: ChildSyncResult;
@@ -63,12 +66,19 @@ export async function benchCopyFloor(
       const chunks: Buffer[] = [];
       for await (const chunk of client.query(copyTo(`copy teams.${table} to stdout`)))
         chunks.push(chunk as Buffer);
-      const started = performance.now();
-      await pipeline(
-        Readable.from(chunks),
-        client.query(copyFrom(`copy copy_floor.${table} from stdin`)),
-      );
-      const took = seconds(started);
+      // The floor is what Postgres can do at best: each COPY starts after a checkpoint
+      // (the sync's WAL flushed, not competing), and the faster of two tries counts.
+      let took = Infinity;
+      for (let attempt = 0; attempt < COPY_TRIES; attempt++) {
+        await client.query(`truncate copy_floor.${table}`);
+        await client.query("checkpoint");
+        const started = performance.now();
+        await pipeline(
+          Readable.from(chunks),
+          client.query(copyFrom(`copy copy_floor.${table} from stdin`)),
+        );
+        took = Math.min(took, seconds(started));
+      }
       const { rows } = await client.query<{ n: string }>(
         `select count(*) as n from copy_floor.${table}`,
       );
@@ -108,7 +118,8 @@ export async function benchCopyFloor(
     tables,
     definition:
       "copy_seconds = sum over the data tables of the wall time of a raw COPY FROM STDIN (text) " +
-      "of the synced rows into empty copies (LIKE … INCLUDING ALL, indexes included); " +
+      "of the synced rows into empty copies (LIKE … INCLUDING ALL, indexes included), after a " +
+      "CHECKPOINT, the faster of two tries; " +
       "sync_seconds = wall time of runSync in its own process (rateScale 0, latency 0); " +
       "load_seconds = wall time of replaying the sync's recorded loads through the loader " +
       "(pgWarehouse, sync concurrency) into a fresh database; copy_ratio = copy_seconds / " +

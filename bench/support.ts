@@ -132,7 +132,11 @@ export interface ChildSyncResult {
   readonly retries: number;
   readonly rowsWritten: { readonly inserted: number; readonly updated: number };
   readonly fatal: string | null;
-  /** process.resourceUsage().maxRSS at exit, in kB. */
+  /**
+   * process.resourceUsage().maxRSS at exit, in kB. Not the process's own peak on Linux: a
+   * child made by fork + exec starts with its parent's RSS at the fork as its maximum
+   * (every bench child reported the bench process's 424 MB). See vmHwmKb.
+   */
   readonly maxRssKb: number;
   /** VmHWM from /proc/self/status at exit, in kB (null where there is no procfs). */
   readonly vmHwmKb: number | null;
