@@ -1,4 +1,4 @@
-import { sql, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
 import type {
   ChatMemberRow,
   ChatOperationRow,
@@ -103,15 +103,8 @@ export async function loadUserResult(
 }
 
 /**
- * `write` in a transaction, retried whole after a retryable database error.
- *
- * The transaction commits without waiting for its WAL to reach disk (synchronous_commit
- * off, for it alone): a run commits thousands of them, and waiting for a flush each time
- * cost more than the rows. Nothing is ever half-applied: if the Postgres server itself
- * crashes, the last commits (at most about 3 x wal_writer_delay) are lost whole, their
- * watermarks with them, so the next run fetches them again. The run's final commit
- * (finishRun) is synchronous and flushes all the WAL before it: once a run reports its
- * end, every row it loaded is durable.
+ * `write` in a transaction, retried whole after a retryable database error. Its commit
+ * does not wait for the WAL flush (see connect.ts): the run's final commit does.
  */
 async function inRetriedTransaction<T>(
   db: Kysely<Database>,
@@ -123,10 +116,7 @@ async function inRetriedTransaction<T>(
   const writes = await withRetry(
     (attempt) => {
       attempts = attempt;
-      return db.transaction().execute(async (trx) => {
-        await sql`set local synchronous_commit = off`.execute(trx);
-        return write(trx);
-      });
+      return db.transaction().execute(write);
     },
     options.retry ?? DEFAULT_DATABASE_RETRY,
     options.sleep,

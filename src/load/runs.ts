@@ -63,21 +63,29 @@ export interface FinishRunInput {
   readonly finishedAt?: Date;
 }
 
+/**
+ * Records how a run ended. This commit waits for the WAL flush (the pool's other commits
+ * do not, see connect.ts), and flushing it flushes every commit before it: once a run is
+ * reported finished, all it loaded is on disk.
+ */
 export async function finishRun(
   db: Kysely<Database>,
   runId: number,
   input: FinishRunInput,
 ): Promise<void> {
-  await db
-    .updateTable("teams.sync_runs")
-    .set({
-      ...input.counts,
-      status: input.status,
-      finished_at: input.finishedAt ?? sql<Date>`now()`,
-      error: input.error == null ? null : redactSecrets(input.error),
-    })
-    .where("run_id", "=", runId)
-    .execute();
+  await db.transaction().execute(async (trx) => {
+    await sql`set local synchronous_commit = on`.execute(trx);
+    await trx
+      .updateTable("teams.sync_runs")
+      .set({
+        ...input.counts,
+        status: input.status,
+        finished_at: input.finishedAt ?? sql<Date>`now()`,
+        error: input.error == null ? null : redactSecrets(input.error),
+      })
+      .where("run_id", "=", runId)
+      .execute();
+  });
 }
 
 export interface FailureInput {

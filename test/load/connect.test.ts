@@ -30,6 +30,24 @@ describe("openDatabase", () => {
     });
   });
 
+  it("commits without waiting for the WAL flush, except the run's final commit", async () => {
+    await using(openDatabase(database.url), async ({ db }) => {
+      const setting = async (executor: typeof db) =>
+        (
+          await sql<{ s: string }>`select current_setting('synchronous_commit') as s`.execute(
+            executor,
+          )
+        ).rows[0]?.s;
+      expect(await setting(db)).toBe("off");
+      // finishRun's way: on for its transaction only.
+      await db.transaction().execute(async (trx) => {
+        await sql`set local synchronous_commit = on`.execute(trx);
+        expect(await setting(trx)).toBe("on");
+      });
+      expect(await setting(db)).toBe("off");
+    });
+  });
+
   it("lets application_name in the URL win over the default", async () => {
     await using(
       openDatabase(withParams(database.url, { application_name: "bi-check" })),
