@@ -236,13 +236,7 @@ export function runChild<T>(
 }
 
 /** The warehouse's data tables (what the sync writes; bookkeeping tables aside). */
-export const DATA_TABLES = [
-  "chats",
-  "chat_members",
-  "user_chats",
-  "message_previews",
-  "chat_operations",
-] as const;
+export { DATA_TABLES } from "../src/load/index.ts";
 
 /** Every `stride`-th user of the tenant (sorted by id): a deterministic, spread-out subset. */
 export function strideUsers(sim: Simulator, stride: number): string[] {

@@ -48,5 +48,5 @@ export { closeAbandonedRuns, findResumableBackfill, reopenRun } from "./resume-r
 export type { ResumableRun } from "./resume-run.ts";
 export { readFollowUpMarks, writeFollowUpMarks } from "./follow-up-marks.ts";
 export type { FollowUpMarks, FollowUpStream } from "./follow-up-marks.ts";
-export { TableStatistics, GROWING_TABLES, ANALYZE_MIN_ROWS } from "./table-statistics.ts";
-export type { GrowingTable } from "./table-statistics.ts";
+export { TableStatistics, DATA_TABLES, ANALYZE_MIN_ROWS } from "./table-statistics.ts";
+export type { DataTable } from "./table-statistics.ts";

@@ -1,15 +1,15 @@
 import { sql, type Kysely } from "kysely";
 import type { Database } from "./schema.ts";
 
-/** The data tables a run fills, whose planner statistics it keeps current. */
-export const GROWING_TABLES = [
+/** The warehouse's data tables (what a sync writes; bookkeeping tables aside). */
+export const DATA_TABLES = [
   "chats",
   "chat_members",
   "user_chats",
   "message_previews",
   "chat_operations",
 ] as const;
-export type GrowingTable = (typeof GROWING_TABLES)[number];
+export type DataTable = (typeof DATA_TABLES)[number];
 
 /**
  * The columns the loader's statements look rows up by (keys, the removal markers): only
@@ -17,7 +17,7 @@ export type GrowingTable = (typeof GROWING_TABLES)[number];
  * chat_members took 0.7 s). Autovacuum still analyzes whole tables later: a column list
  * does not reset its change counter.
  */
-const LOOKUP_COLUMNS: Record<GrowingTable, readonly string[]> = {
+const LOOKUP_COLUMNS: Record<DataTable, readonly string[]> = {
   chats: ["chat_id", "deleted_at"],
   chat_members: ["chat_id", "membership_id", "removed_at"],
   user_chats: ["user_id", "chat_id", "removed_at"],
@@ -49,9 +49,9 @@ export class TableStatistics {
   readonly #db: Kysely<Database>;
   readonly #onError: (error: unknown) => void;
   /** Rows each table held at its last analyze (as estimated by Postgres at first). */
-  #analyzedAt: Promise<Map<GrowingTable, number>> | null = null;
-  readonly #insertedSince = new Map<GrowingTable, number>();
-  readonly #analyzing = new Set<GrowingTable>();
+  #analyzedAt: Promise<Map<DataTable, number>> | null = null;
+  readonly #insertedSince = new Map<DataTable, number>();
+  readonly #analyzing = new Set<DataTable>();
 
   constructor(db: Kysely<Database>, onError: (error: unknown) => void = () => undefined) {
     this.#db = db;
@@ -59,12 +59,12 @@ export class TableStatistics {
   }
 
   /** Counts rows a committed load inserted; analyzes the tables that doubled since. */
-  async inserted(rows: Partial<Record<GrowingTable, number>>): Promise<void> {
-    if (!GROWING_TABLES.some((table) => (rows[table] ?? 0) > 0)) return;
+  async inserted(rows: Partial<Record<DataTable, number>>): Promise<void> {
+    if (!DATA_TABLES.some((table) => (rows[table] ?? 0) > 0)) return;
     try {
       this.#analyzedAt ??= readRowEstimates(this.#db);
       const analyzedAt = await this.#analyzedAt;
-      for (const table of GROWING_TABLES) {
+      for (const table of DATA_TABLES) {
         const since = (this.#insertedSince.get(table) ?? 0) + (rows[table] ?? 0);
         this.#insertedSince.set(table, since);
         const held = analyzedAt.get(table) ?? 0;
@@ -89,11 +89,11 @@ export class TableStatistics {
 }
 
 /** Postgres' own row estimates (pg_class.reltuples; -1, never analyzed, counts as 0). */
-async function readRowEstimates(db: Kysely<Database>): Promise<Map<GrowingTable, number>> {
-  const { rows } = await sql<{ table: GrowingTable; rows: number }>`
+async function readRowEstimates(db: Kysely<Database>): Promise<Map<DataTable, number>> {
+  const { rows } = await sql<{ table: DataTable; rows: number }>`
     select c.relname as table, greatest(c.reltuples, 0)::float8 as rows
     from pg_class c
     where c.relnamespace = 'teams'::regnamespace
-      and c.relname = any(${[...GROWING_TABLES]}::text[])`.execute(db);
+      and c.relname = any(${[...DATA_TABLES]}::text[])`.execute(db);
   return new Map(rows.map((r) => [r.table, Number(r.rows)]));
 }
