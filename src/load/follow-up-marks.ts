@@ -56,8 +56,9 @@ export async function writeFollowUpMarks(
     }
   }
   if (byChat.size === 0) return 0;
-  // Key order, as every writer locks chats; a stream a chat has no mark for is absent
-  // from its JSON object (has_<stream> false), which keeps the stored mark.
+  // Key order, as every writer locks chats. A stream a chat has no mark for is not a key
+  // of its JSON object (`row ? 'members'` is false), which keeps the stored mark; a null
+  // mark is a key with a null value, written as NULL.
   const rows = [...byChat.values()].sort((a, b) =>
     a.chat_id < b.chat_id ? -1 : a.chat_id > b.chat_id ? 1 : 0,
   );
