@@ -259,7 +259,15 @@ async function writeChatRows(
     options,
   );
   const memberWrites = await upsertChatMembers(trx, members, seenAt, options);
-  const membersRemoved = await markRemovedMembers(trx, input.completeMembers, seenAt);
+  // Chats this statement inserted had no rows before it, members included (members are
+  // written only with their chat, and chat rows are never deleted): when every chat with
+  // a complete member list is one of them, there is nobody to mark removed. That is most
+  // batches of a first backfill.
+  const chatIds = new Set(chats.map((c) => c.chat.chat_id));
+  const allNew =
+    chatWrites.inserted === chatIds.size &&
+    [...input.completeMembers.keys()].every((id) => chatIds.has(id));
+  const membersRemoved = allNew ? 0 : await markRemovedMembers(trx, input.completeMembers, seenAt);
   const previewWrites = await upsertMessagePreviews(trx, previews, seenAt, options);
   const operations = await upsertChatOperations(trx, input.operations, seenAt, options);
   return {

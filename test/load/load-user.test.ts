@@ -64,6 +64,42 @@ describe("loadUserResult membership", () => {
     ]);
   });
 
+  it("removes members of a known chat loaded beside new chats (the all-new shortcut does not apply)", async () => {
+    const { db } = warehouse;
+    const runId = await newRun(db);
+    const known = "members-known";
+    await loadUserResult(
+      db,
+      userInput(
+        runId,
+        "u-mixed",
+        [listed("u-mixed", known, [memberRow(known, "a"), memberRow(known, "b")])],
+        {
+          seenAt: at(1),
+        },
+      ),
+    );
+    // Same batch: the known chat without "b", and a chat the warehouse has never seen.
+    const mixed = await loadUserResult(
+      db,
+      userInput(
+        runId,
+        "u-mixed",
+        [
+          listed("u-mixed", known, [memberRow(known, "a")]),
+          listed("u-mixed", "members-new", [memberRow("members-new", "x")]),
+        ],
+        { seenAt: at(2) },
+      ),
+    );
+    expect(mixed.chats.inserted).toBe(1);
+    expect(mixed.chat_members).toEqual({ inserted: 1, updated: 0, removed: 1 });
+    expect((await members(known)).map((m) => [m.membership_id, m.removed_at])).toEqual([
+      ["a", null],
+      ["b", at(2)],
+    ]);
+  });
+
   it("never removes members on a possibly truncated expansion, only upserts what it shows", async () => {
     const { db } = warehouse;
     const runId = await newRun(db);
