@@ -28,7 +28,7 @@ export async function advanceWatermarks(
   const byStream = new Map<string, WatermarkInput>();
   for (const input of inputs) {
     const other = byStream.get(input.stream);
-    if (!other || !isLater(other, input)) byStream.set(input.stream, input);
+    if (!other || !isLater(valueOf(other), valueOf(input))) byStream.set(input.stream, input);
   }
   const streams = [...byStream.keys()].sort();
   const stored = new Map<string, string | null>();
@@ -48,12 +48,8 @@ export async function advanceWatermarks(
   const moving = streams.flatMap((stream) => {
     const input = byStream.get(stream);
     if (!input) return [];
-    const next = input.raw ?? input.value;
     const known = stored.get(stream);
-    const moves =
-      known === undefined ||
-      (next !== null && (known === null || compareTimestamps(next, known) > 0));
-    return moves ? [input] : [];
+    return known === undefined || isLater(valueOf(input), known) ? [input] : [];
   });
   if (moving.length === 0) return [];
   await db
@@ -80,18 +76,11 @@ export async function advanceWatermarks(
   return moving.map((input) => input.stream);
 }
 
-function isLater(a: WatermarkInput, b: WatermarkInput): boolean {
-  const x = a.raw ?? a.value;
-  const y = b.raw ?? b.value;
-  return x !== null && (y === null || compareTimestamps(x, y) > 0);
+function valueOf(input: WatermarkInput): string | null {
+  return input.raw ?? input.value;
 }
 
-/** One stream's watermark: see {@link advanceWatermarks}. Returns whether it was written. */
-export async function advanceWatermark(
-  db: Kysely<Database>,
-  userId: string,
-  runId: number,
-  input: WatermarkInput,
-): Promise<boolean> {
-  return (await advanceWatermarks(db, userId, runId, [input])).length > 0;
+/** Whether `a` is later than `b`; a null is "no timestamp", later than nothing. */
+function isLater(a: string | null, b: string | null): boolean {
+  return a !== null && (b === null || compareTimestamps(a, b) > 0);
 }

@@ -24,7 +24,7 @@ export { readWatermarks } from "./read-watermarks.ts";
 export { activeChatIds } from "./read-active-chats.ts";
 export { pendingOperations, PENDING_OPERATION_STATUSES } from "./read-pending-operations.ts";
 export type { Watermark } from "./read-watermarks.ts";
-export { advanceWatermark, advanceWatermarks } from "./advance-watermark.ts";
+export { advanceWatermarks } from "./advance-watermark.ts";
 export type { WatermarkInput } from "./advance-watermark.ts";
 export { compareTimestamps } from "./graph-timestamp.ts";
 export { recentRuns, runsInProgress, runFailures, userWatermarks, readStatus } from "./status.ts";

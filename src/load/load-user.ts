@@ -157,7 +157,7 @@ async function writeUser(
       )
     : 0;
   const rejects = await insertRejects(trx, input.runId, userId, input.rejects, seenAt);
-  await writeMarks(trx, input.followUpMarks);
+  await writeFollowUpMarks(trx, input.followUpMarks ?? {});
   const advanced = await advanceWatermarks(trx, userId, input.runId, [
     ...(input.watermark ? [input.watermark] : []),
     ...(input.watermarks ?? []),
@@ -227,7 +227,7 @@ export async function loadChatRows(
       input.rejects,
       input.seenAt,
     );
-    await writeMarks(trx, input.followUpMarks);
+    await writeFollowUpMarks(trx, input.followUpMarks ?? {});
     return { ...shared, rejects };
   });
 }
@@ -282,13 +282,6 @@ async function writeChatRows(
       written(previewWrites) +
       written(operations),
   };
-}
-
-async function writeMarks(
-  trx: Kysely<Database>,
-  marks: FollowUpMarksInput | undefined,
-): Promise<void> {
-  if (marks) await writeFollowUpMarks(trx, marks);
 }
 
 function written(count: WriteCount): number {
