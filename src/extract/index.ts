@@ -91,7 +91,7 @@ export interface GraphExtractor {
   listUsers(): AsyncGenerator<string, void, undefined>;
   /** The object id for an id or a UPN. */
   getUserId(idOrUpn: string): Promise<string>;
-  listUserChats(userId: string): AsyncGenerator<GraphPage, void, undefined>;
+  listUserChats(userId: string): AsyncIterableIterator<GraphPage>;
   listChatMembers(chatId: string, call?: ChatCallContext): Promise<unknown[]>;
   listChatOperations(chatId: string, call?: ChatCallContext): Promise<unknown[]>;
   getChatOperation(

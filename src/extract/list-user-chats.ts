@@ -10,7 +10,7 @@ import type { StreamContext } from "./stream-context.ts";
 export function listUserChats(
   ctx: StreamContext,
   userId: string,
-): AsyncGenerator<GraphPage, void, undefined> {
+): AsyncIterableIterator<GraphPage> {
   const path = `/users/${encodeId(userId, "user id")}/chats?$top=50&$expand=members,lastMessagePreview`;
   return paginate(ctx.http, graphUrl(ctx.baseUrl, "v1.0", path), {
     scope: "listChats",

@@ -22,12 +22,18 @@ export interface GraphPage<T = unknown> {
  * nextLink and linking back to earlier pages, so a link already fetched in this listing
  * is an error rather than a loop; `maxPages` catches longer cycles. Links to other origins
  * are refused by the HTTP client before any request.
+ *
+ * An iterator object rather than an async generator: a generator suspended at its `yield`
+ * keeps the page it yielded (and the response body it came from) in its frame until the
+ * consumer asks for the next one, which for a sync waiting on its database commits was a
+ * raw page per user in flight, most of the heap measured early in a large backfill. This
+ * one holds only the next link: a page lives as long as its consumer keeps it.
  */
-export async function* paginate(
+export function paginate(
   http: GraphHttpClient,
   firstUrl: string,
   options: PaginateOptions,
-): AsyncGenerator<GraphPage, void, undefined> {
+): AsyncIterableIterator<GraphPage> {
   const context: ErrorContext = {
     userId: options.userId,
     chatId: options.chatId,
@@ -35,7 +41,8 @@ export async function* paginate(
   };
   const fetched = new Set<string>();
   let url: string | undefined = new URL(firstUrl).href;
-  for (let pageIndex = 0; url !== undefined; pageIndex++) {
+  let pageIndex = 0;
+  const fetchPage = async (pageUrl: string): Promise<GraphPage> => {
     if (pageIndex >= options.maxPages) {
       throw new GraphProtocolError(
         `${options.listing}: more than ${options.maxPages} pages; stopping, as this looks ` +
@@ -43,14 +50,14 @@ export async function* paginate(
         context,
       );
     }
-    fetched.add(url);
-    const { body, requestId } = await http.getJson(url, options);
-    const envelope = readEnvelope(body, url, options.listing, context);
+    fetched.add(pageUrl);
+    const { body, requestId } = await http.getJson(pageUrl, options);
+    const envelope = readEnvelope(body, pageUrl, options.listing, context);
     // Graph sends absolute links; a relative one is resolved against the page it came from.
     const next: string | undefined =
-      envelope.nextLink === undefined ? undefined : new URL(envelope.nextLink, url).href;
-    // Checked before yielding: a listing that loops is broken as a whole, and its last
-    // page should not be taken as if the listing had ended normally.
+      envelope.nextLink === undefined ? undefined : new URL(envelope.nextLink, pageUrl).href;
+    // Checked before handing the page over: a listing that loops is broken as a whole, and
+    // its last page should not be taken as if the listing had ended normally.
     if (next !== undefined && fetched.has(next)) {
       throw new GraphProtocolError(
         `${options.listing}: page ${pageIndex + 1} links to ${next}, which this listing ` +
@@ -58,9 +65,24 @@ export async function* paginate(
         context,
       );
     }
-    yield { items: envelope.items, pageIndex, url, requestId };
     url = next;
-  }
+    return { items: envelope.items, pageIndex: pageIndex++, url: pageUrl, requestId };
+  };
+  const pages: AsyncIterableIterator<GraphPage> = {
+    async next(): Promise<IteratorResult<GraphPage>> {
+      if (url === undefined) return { done: true, value: undefined };
+      const pageUrl = url;
+      // A failed page ends the listing: asking again must not refetch it.
+      url = undefined;
+      return { done: false, value: await fetchPage(pageUrl) };
+    },
+    async return(): Promise<IteratorResult<GraphPage>> {
+      url = undefined;
+      return { done: true, value: undefined };
+    },
+    [Symbol.asyncIterator]: () => pages,
+  };
+  return pages;
 }
 
 interface Envelope {

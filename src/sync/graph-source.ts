@@ -1,4 +1,4 @@
-import type { GraphExtractor } from "../extract/index.ts";
+import type { GraphExtractor, GraphPage } from "../extract/index.ts";
 import type { GraphCounters, GraphSource } from "./ports.ts";
 
 /** The orchestrator's Graph port over the extract stage. */
@@ -6,12 +6,33 @@ export function graphSource(extractor: GraphExtractor): GraphSource {
   return {
     listUserIds: () => extractor.listUsers(),
     resolveUserId: (idOrUpn) => extractor.getUserId(idOrUpn),
-    async *userChatPages(userId) {
-      for await (const page of extractor.listUserChats(userId)) yield page.items;
-    },
+    userChatPages: (userId) => itemsOf(extractor.listUserChats(userId)),
     chatMembers: (chatId) => extractor.listChatMembers(chatId),
     chatOperations: (chatId) => extractor.listChatOperations(chatId),
     chatOperation: (chatId, operationId) => extractor.getChatOperation(chatId, operationId),
     counters: (): GraphCounters => extractor.counters(),
   };
+}
+
+/**
+ * The pages' items, mapped without a generator (which would keep the last page alive in its
+ * frame while the sync waits on its commits: see paginate).
+ */
+function itemsOf(
+  pages: AsyncIterableIterator<GraphPage>,
+): AsyncIterableIterator<readonly unknown[]> {
+  const items: AsyncIterableIterator<readonly unknown[]> = {
+    next: async () => {
+      const page = await pages.next();
+      return page.done
+        ? { done: true, value: undefined }
+        : { done: false, value: page.value.items };
+    },
+    return: async () => {
+      await pages.return?.();
+      return { done: true, value: undefined };
+    },
+    [Symbol.asyncIterator]: () => items,
+  };
+  return items;
 }

@@ -1,3 +1,5 @@
+import v8 from "node:v8";
+import vm from "node:vm";
 import { afterEach, describe, expect, it } from "vitest";
 import { GraphProtocolError } from "../../src/errors.ts";
 import type { GraphHttpClient, GraphResponse } from "../../src/extract/http-client.ts";
@@ -33,6 +35,19 @@ const options: PaginateOptions = {
   listing: "chats of user u1",
   maxPages: 100,
 };
+
+/** A weak reference to the next page's items; this frame ends, so it keeps nothing. */
+async function nextPageRef(pages: AsyncIterator<GraphPage>): Promise<WeakRef<object>> {
+  const next = await pages.next();
+  if (next.done) throw new Error("no page");
+  return new WeakRef(next.value.items);
+}
+
+/** A full collection, from a V8 flag set at runtime (the suite runs without --expose-gc). */
+function collectGarbage(): void {
+  v8.setFlagsFromString("--expose-gc");
+  (vm.runInNewContext("gc") as () => void)();
+}
 
 async function collect(pages: AsyncIterable<GraphPage>): Promise<GraphPage[]> {
   const all: GraphPage[] = [];
@@ -115,6 +130,59 @@ describe("paginate", () => {
   ])("rejects a page with %s", async (_label, body) => {
     const http = scriptedClient({ [base]: body });
     await expect(collect(paginate(http, base, options))).rejects.toThrow(GraphProtocolError);
+  });
+
+  it("keeps no page it has handed over (a sync waits on commits between pages)", async () => {
+    // Fresh bodies per request, so only the iterator or the test could keep one alive.
+    let served = 0;
+    const http: GraphHttpClient = {
+      getJson<T>(url: string): Promise<GraphResponse<T>> {
+        served++;
+        const body = {
+          value: [{ id: `${url}#${served}`, padding: "x".repeat(10_000) }],
+          "@odata.nextLink": served < 3 ? `${base}?$skiptoken=${served}` : undefined,
+        };
+        const headers = new Headers();
+        return Promise.resolve({
+          body: body as T,
+          status: 200,
+          headers,
+          requestId: "r",
+          clientRequestId: "c",
+        });
+      },
+    };
+    const pages = paginate(http, base, options);
+    const handedOver = await nextPageRef(pages);
+    // A WeakRef's target survives the job that made it: collect from a later task.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    collectGarbage();
+    expect(handedOver.deref()).toBeUndefined();
+    // ...while the listing goes on where it was.
+    const rest = await collect(pages);
+    expect(rest.map((p) => p.pageIndex)).toEqual([1, 2]);
+  });
+
+  it("ends after a failed page instead of fetching it again", async () => {
+    const http = scriptedClient({
+      [base]: { value: [1], "@odata.nextLink": `${base}?$skiptoken=a` },
+    });
+    const pages = paginate(http, base, options);
+    expect((await pages.next()).value).toMatchObject({ items: [1] });
+    await expect(pages.next()).rejects.toThrow(`unexpected ${base}?$skiptoken=a`);
+    expect(await pages.next()).toEqual({ done: true, value: undefined });
+    expect(http.fetched).toHaveLength(2);
+  });
+
+  it("stops at return(), as a for-await that breaks asks", async () => {
+    const http = scriptedClient({
+      [base]: { value: [1], "@odata.nextLink": `${base}?$skiptoken=a` },
+    });
+    for await (const page of paginate(http, base, options)) {
+      expect(page.items).toEqual([1]);
+      break;
+    }
+    expect(http.fetched).toEqual([base]);
   });
 
   describe("over HTTP", () => {
