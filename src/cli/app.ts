@@ -39,7 +39,9 @@ export async function withWarehouse<T>(
   fn: (warehouse: Warehouse) => Promise<T>,
 ): Promise<T> {
   const target = await openDatabaseTarget(app.env, app.logger);
-  const { db, close } = openDatabase(target.url);
+  const { db, close } = openDatabase(target.url, {
+    preparedStatements: app.env.preparedStatements,
+  });
   try {
     app.logger.debug({ database: target.description }, "warehouse");
     await checkConnection(db, target);

@@ -29,6 +29,8 @@ export interface EnvConfig {
   /** Undefined when nothing is configured; commands that call Graph then fail with what to set. */
   readonly graphAuth: GraphAuthConfig | undefined;
   readonly logLevel: string;
+  /** PG_PREPARED_STATEMENTS: off for poolers that drop prepared statements between transactions. */
+  readonly preparedStatements: boolean;
 }
 
 export const DEFAULT_GRAPH_BASE_URL = "https://graph.microsoft.com";
@@ -57,6 +59,10 @@ export function readEnv(env: NodeJS.ProcessEnv, cwd: string): EnvConfig {
   }
   const databaseUrl = nonEmpty("DATABASE_URL");
   if (databaseUrl !== undefined) parseDatabaseUrl(databaseUrl);
+  const prepared = nonEmpty("PG_PREPARED_STATEMENTS")?.toLowerCase() ?? "on";
+  if (prepared !== "on" && prepared !== "off") {
+    throw new ConfigError(`PG_PREPARED_STATEMENTS must be on or off, got '${prepared}'`);
+  }
   return Object.freeze({
     databaseUrl,
     dataDir: path.resolve(cwd, nonEmpty("DATA_DIR") ?? ".data"),
@@ -64,6 +70,7 @@ export function readEnv(env: NodeJS.ProcessEnv, cwd: string): EnvConfig {
     graphBaseUrl,
     graphAuth: readGraphAuth(nonEmpty),
     logLevel,
+    preparedStatements: prepared === "on",
   });
 }
 

@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
+import { prepareMarkedStatements } from "./prepared-statements.ts";
 import type { Database } from "./schema.ts";
 
 export interface DatabaseOptions {
@@ -9,6 +10,11 @@ export interface DatabaseOptions {
   readonly statementTimeoutMs?: number;
   readonly connectionTimeoutMs?: number;
   readonly applicationName?: string;
+  /**
+   * Run the loader's hot statements as named prepared statements (default true); off for
+   * poolers that lose them between transactions (see prepared-statements.ts).
+   */
+  readonly preparedStatements?: boolean;
   /** Errors of idle pooled connections (server restart...); the pool drops those clients. */
   readonly onIdleClientError?: (error: Error) => void;
 }
@@ -50,8 +56,10 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): OpenDa
   // whose connection dies would emit an unhandled 'error' and crash the process before
   // the query's own rejection reaches the retry. A permanent listener lets it reach it.
   // (Idle clients' errors are reported by the pool listener above.)
+  const prepared = options.preparedStatements ?? true;
   pool.on("connect", (client) => {
     client.on("error", () => undefined);
+    if (prepared) prepareMarkedStatements(client);
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {

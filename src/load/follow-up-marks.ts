@@ -1,6 +1,7 @@
 import { sql, type Kysely } from "kysely";
 import { toJsonParam } from "./json-param.ts";
 import type { Database } from "./schema.ts";
+import { PREPARED } from "./prepared-statements.ts";
 
 /** The follow-up streams whose completion is marked per chat. */
 export type FollowUpStream = "members" | "operations";
@@ -62,7 +63,7 @@ export async function writeFollowUpMarks(
   const rows = [...byChat.values()].sort((a, b) =>
     a.chat_id < b.chat_id ? -1 : a.chat_id > b.chat_id ? 1 : 0,
   );
-  const result = await sql`
+  const result = await sql`${sql.raw(PREPARED)}
     update teams.chats c
        set members_synced_raw =
              case when m.row ? 'members' then m.row ->> 'members' else c.members_synced_raw end,

@@ -58,6 +58,8 @@ export interface UserLoadInput {
    * loaded at: the next run skips them while the listing shows the same value.
    */
   readonly followUpMarks?: FollowUpMarksInput;
+  /** False when the user's user_chats rows are almost surely new (see UpsertOptions.mayExist). */
+  readonly userChatsMayExist?: boolean;
 }
 
 export interface TableWrites extends WriteCount {
@@ -146,7 +148,7 @@ async function writeUser(
       viewpoint: c.viewpoint,
     })),
     seenAt,
-    options,
+    { ...options, mayExist: input.userChatsMayExist ?? true },
   );
   const userChatsRemoved = input.listingComplete
     ? await markRemovedUserChats(
@@ -258,17 +260,18 @@ async function writeChatRows(
     seenAt,
     options,
   );
-  const memberWrites = await upsertChatMembers(trx, members, seenAt, options);
-  // Chats this statement inserted had no rows before it, members included (members are
-  // written only with their chat, and chat rows are never deleted): when every chat with
-  // a complete member list is one of them, there is nobody to mark removed. That is most
-  // batches of a first backfill.
+  // Chats this statement inserted had no rows before it, members and previews included
+  // (those are written only with their chat, and chat rows are never deleted): when every
+  // chat of the batch is one of them, that is most batches of a first backfill, their
+  // rows skip the probe for unchanged rows and there is nobody to mark removed.
   const chatIds = new Set(chats.map((c) => c.chat.chat_id));
   const allNew =
     chatWrites.inserted === chatIds.size &&
     [...input.completeMembers.keys()].every((id) => chatIds.has(id));
+  const fresh = { ...options, mayExist: !allNew };
+  const memberWrites = await upsertChatMembers(trx, members, seenAt, fresh);
   const membersRemoved = allNew ? 0 : await markRemovedMembers(trx, input.completeMembers, seenAt);
-  const previewWrites = await upsertMessagePreviews(trx, previews, seenAt, options);
+  const previewWrites = await upsertMessagePreviews(trx, previews, seenAt, fresh);
   const operations = await upsertChatOperations(trx, input.operations, seenAt, options);
   return {
     chats: chatWrites,

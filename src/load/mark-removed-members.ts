@@ -1,6 +1,7 @@
 import { sql, type Kysely } from "kysely";
 import type { ChatMemberRow } from "../normalize/rows.ts";
 import type { Database } from "./schema.ts";
+import { PREPARED } from "./prepared-statements.ts";
 
 /**
  * For chats whose complete member list is known, marks the active members absent from
@@ -23,7 +24,7 @@ export async function markRemovedMembers(
       presentMemberships.push(m.membership_id);
     }
   }
-  const { rows } = await sql<{ removed: number }>`
+  const { rows } = await sql<{ removed: number }>`${sql.raw(PREPARED)}
     with present as (
       select * from unnest(${presentChats}::text[], ${presentMemberships}::text[])
         as p(chat_id, membership_id)

@@ -1,9 +1,12 @@
 import { sql, type Kysely } from "kysely";
 import type { Database } from "./schema.ts";
+import { PREPARED } from "./prepared-statements.ts";
 
 /**
  * After a user's complete listing: the user's active chats absent from it get
- * removed_at = at, keeping their last viewpoint. Returns how many.
+ * removed_at = at, keeping their last viewpoint. Returns how many. An anti-join on the
+ * listed ids rather than `chat_id <> all(ids)`: Postgres planned that by estimating each
+ * of the ids against the column's statistics, 2.8 ms a user to plan a 0.1 ms update.
  */
 export async function markRemovedUserChats(
   db: Kysely<Database>,
@@ -11,12 +14,14 @@ export async function markRemovedUserChats(
   listedChatIds: readonly string[],
   at: Date,
 ): Promise<number> {
-  const { rows } = await sql<{ removed: number }>`
+  const { rows } = await sql<{ removed: number }>`${sql.raw(PREPARED)}
     with removed as (
       update teams.user_chats set removed_at = ${at}::timestamptz
       where user_id = ${userId}
         and removed_at is null
-        and chat_id <> all(${[...listedChatIds]}::text[])
+        and not exists (
+          select 1 from unnest(${[...listedChatIds]}::text[]) as listed(chat_id)
+          where listed.chat_id = user_chats.chat_id)
       returning 1
     )
     select count(*)::int as removed from removed`.execute(db);

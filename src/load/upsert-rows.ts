@@ -1,6 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from "kysely";
 import { toJsonParam } from "./json-param.ts";
 import type { Database } from "./schema.ts";
+import { PREPARED } from "./prepared-statements.ts";
 
 /** Rows a statement inserted and rows it changed (unchanged rows are neither). */
 export interface WriteCount {
@@ -30,6 +31,14 @@ export interface UpsertSpec<Row> {
 export interface UpsertOptions {
   /** Rows per statement; bounds statement size, not parameters (there is one). */
   readonly chunkSize?: number;
+  /**
+   * False when the rows' keys cannot be stored yet (the rows of chats this transaction has
+   * just inserted): the statement then skips the probe that filters out unchanged rows,
+   * which could find nothing, and goes straight to the insert. The outcome is the same
+   * either way (a row that did exist would go through ON CONFLICT … WHERE, written only if
+   * changed); only the cost differs: the probe was about half of a fresh insert's.
+   */
+  readonly mayExist?: boolean;
 }
 
 export const DEFAULT_CHUNK_SIZE = 2_000;
@@ -57,7 +66,7 @@ export async function upsertRows<Row extends object>(
   options: UpsertOptions = {},
 ): Promise<WriteCount> {
   if (rows.length === 0) return NO_WRITES;
-  const statement = compile(spec);
+  const statement = compile(spec, options.mayExist ?? true);
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   const sorted = dedupeAndSort(rows, spec.key);
   let total = NO_WRITES;
@@ -108,10 +117,13 @@ interface CompiledUpsert {
   run(json: string, seenAt: Date): RawBuilder<WriteCount>;
 }
 
-const compiled = new WeakMap<object, CompiledUpsert>();
+/** Per spec, the statement with the probe for unchanged rows and the one without. */
+const compiled = new WeakMap<object, { probed?: CompiledUpsert; unprobed?: CompiledUpsert }>();
 
-function compile<Row>(spec: UpsertSpec<Row>): CompiledUpsert {
-  const cached = compiled.get(spec);
+function compile<Row>(spec: UpsertSpec<Row>, probe: boolean): CompiledUpsert {
+  const variants = compiled.get(spec) ?? {};
+  compiled.set(spec, variants);
+  const cached = probe ? variants.probed : variants.unprobed;
   if (cached) return cached;
   const columns = Object.keys(spec.columns);
   // Specs are code, but they are spliced into SQL: keep them to plain names and types.
@@ -146,7 +158,7 @@ function compile<Row>(spec: UpsertSpec<Row>): CompiledUpsert {
     ...(gone ? [`${gone} = null`] : []),
   ].join(", ");
   const table = `teams.${spec.table}`;
-  const head = sql.raw(`
+  const head = sql.raw(`${PREPARED}
     with written as (
       insert into ${table} as t (${columns.join(", ")}, first_seen_at, last_seen_at)
       select ${list("v.", columns)}, s.seen_at, s.seen_at
@@ -155,7 +167,7 @@ function compile<Row>(spec: UpsertSpec<Row>): CompiledUpsert {
         with ordinality as v(${columns.join(", ")}, ord)
       cross join (select `);
   const tail = sql.raw(`::timestamptz as seen_at) s
-      where not exists (select 1 from ${table} e where ${unchanged})
+      ${probe ? `where not exists (select 1 from ${table} e where ${unchanged})` : ""}
       order by v.ord
       on conflict (${key.join(", ")}) do update set ${set}
       where ${whereWritten}
@@ -168,6 +180,7 @@ function compile<Row>(spec: UpsertSpec<Row>): CompiledUpsert {
     columns,
     run: (json, seenAt) => sql<WriteCount>`${head}${json}${middle}${seenAt}${tail}`,
   };
-  compiled.set(spec, statement);
+  if (probe) variants.probed = statement;
+  else variants.unprobed = statement;
   return statement;
 }

@@ -102,6 +102,7 @@ export function pgWarehouse(db: Kysely<Database>, options: { logger?: Logger } =
         listingComplete: true,
         watermark: null,
         watermarks: [...load.watermarks].map(([stream, raw]) => ({ stream, value: raw, raw })),
+        userChatsMayExist: load.mayHaveRows ?? true,
       });
       await statistics.inserted({ user_chats: result.user_chats.inserted });
       const tables = [

@@ -44,6 +44,12 @@ export interface UserLoad {
   readonly viewpoints: readonly ListedViewpoint[];
   readonly rejects: readonly Rejected[];
   readonly watermarks: ReadonlyMap<Stream, string>;
+  /**
+   * False when no earlier run committed this user (no watermark in any stream), so that
+   * its user_chats rows are almost surely new: the upsert skips its probe for unchanged
+   * rows. Only the cost depends on it, never the outcome; absent means true.
+   */
+  readonly mayHaveRows?: boolean;
 }
 
 /** The shared rows of some chats one user claimed in the run, committed in one transaction. */

@@ -211,6 +211,9 @@ export async function syncUser(run: RunContext, userId: string): Promise<UserOut
     viewpoints: listed,
     rejects,
     watermarks,
+    // Without watermarks read (--ignore-watermarks), nothing is known: assume rows exist.
+    mayHaveRows:
+      options.ignoreWatermarks || [...run.watermarks.values()].some((byUser) => byUser.has(userId)),
   });
   return {
     ...outcome,

@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { openDatabase, type OpenDatabase } from "../../src/load/connect.ts";
+import { PREPARED } from "../../src/load/prepared-statements.ts";
 import { useTestDatabase } from "../support/database.ts";
 
 const database = useTestDatabase();
@@ -116,6 +117,31 @@ describe("openDatabase", () => {
         expect(errors[0]?.message).toMatch(/terminat/);
         const { rows } = await sql<{ one: number }>`select 1 as one`.execute(db);
         expect(rows).toEqual([{ one: 1 }]);
+      },
+    );
+  });
+
+  it("runs marked statements as named prepared statements, once per connection, unless turned off", async () => {
+    const marked = (db: OpenDatabase["db"]) =>
+      sql<{
+        n: number;
+      }>`${sql.raw(PREPARED)} select count(*) as n from generate_series(1, ${3}::int)`.execute(db);
+    const preparedHere = async (db: OpenDatabase["db"]) =>
+      (
+        await sql<{ n: number }>`select count(*) as n from pg_prepared_statements
+          where statement like ${`${PREPARED}%`}`.execute(db)
+      ).rows[0]?.n;
+    // One connection, so that the statement and the catalog query share it.
+    await using(openDatabase(database.url, { maxConnections: 1 }), async ({ db }) => {
+      expect((await marked(db)).rows[0]?.n).toBe(3);
+      expect((await marked(db)).rows[0]?.n).toBe(3);
+      expect(await preparedHere(db)).toBe(1);
+    });
+    await using(
+      openDatabase(database.url, { maxConnections: 1, preparedStatements: false }),
+      async ({ db }) => {
+        expect((await marked(db)).rows[0]?.n).toBe(3);
+        expect(await preparedHere(db)).toBe(0);
       },
     );
   });

@@ -91,6 +91,70 @@ describe("batched upserts", () => {
     });
   });
 
+  it("without the probe for unchanged rows (mayExist: false), give the same rows and counts, also for rows that exist", async () => {
+    const { db } = warehouse;
+    const read = (chatId: string) =>
+      db
+        .selectFrom("teams.chat_members")
+        .select(["membership_id", "display_name", "first_seen_at", "last_seen_at", "removed_at"])
+        .where("chat_id", "=", chatId)
+        .orderBy("membership_id")
+        .execute();
+    const unprobed = { mayExist: false };
+    for (const [chatId, options] of [
+      ["probed-chat", {}],
+      ["unprobed-chat", unprobed],
+    ] as const) {
+      const rows = [memberRow(chatId, "m1"), memberRow(chatId, "m2"), memberRow(chatId, "m3")];
+      expect(await upsertChatMembers(db, rows, T1, options)).toEqual({ inserted: 3, updated: 0 });
+      // m1 unchanged, m2 changed, m3 back after a removal, m4 new.
+      await db
+        .updateTable("teams.chat_members")
+        .set({ removed_at: T1 })
+        .where("chat_id", "=", chatId)
+        .where("membership_id", "=", "m3")
+        .execute();
+      const again = [
+        memberRow(chatId, "m1"),
+        memberRow(chatId, "m2", { display_name: "Renamed" }),
+        memberRow(chatId, "m3"),
+        memberRow(chatId, "m4"),
+      ];
+      expect(await upsertChatMembers(db, again, T2, options)).toEqual({ inserted: 1, updated: 2 });
+    }
+    expect(await read("unprobed-chat")).toEqual(await read("probed-chat"));
+    expect(await read("unprobed-chat")).toEqual([
+      {
+        membership_id: "m1",
+        display_name: "Member m1",
+        first_seen_at: T1,
+        last_seen_at: T1,
+        removed_at: null,
+      },
+      {
+        membership_id: "m2",
+        display_name: "Renamed",
+        first_seen_at: T1,
+        last_seen_at: T2,
+        removed_at: null,
+      },
+      {
+        membership_id: "m3",
+        display_name: "Member m3",
+        first_seen_at: T1,
+        last_seen_at: T2,
+        removed_at: null,
+      },
+      {
+        membership_id: "m4",
+        display_name: "Member m4",
+        first_seen_at: T2,
+        last_seen_at: T2,
+        removed_at: null,
+      },
+    ]);
+  });
+
   it("treat jsonb that differs only in key order or spacing as unchanged", async () => {
     const { db } = warehouse;
     await upsertChats(db, [chatRow("json-chat", { raw: { a: 1, b: { c: [1, 2] } } })], T1);

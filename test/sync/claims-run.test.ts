@@ -68,4 +68,48 @@ describe("chat claims in a run", () => {
     expect(early).toEqual([]);
     expectWarehouse(await readWarehouse(warehouse.db), expectedWarehouse(state));
   });
+
+  it("tell the loader which users no earlier run committed (their viewpoints skip the unchanged-row probe)", async () => {
+    await warehouse.reset();
+    const sim = await simulator({ users: 8, seed: 5 });
+    const real = pgWarehouse(warehouse.db);
+    const extractor = createGraphExtractor(
+      defineGraphConfig({
+        baseUrl: sim.url,
+        auth: { kind: "static", token: sim.token },
+        rateLimits: { scale: 0 },
+      }),
+    );
+    const run = async () => {
+      const seen = new Map<string, boolean | undefined>();
+      const spy: Warehouse = {
+        ...real,
+        loadUser(load) {
+          seen.set(load.userId, load.mayHaveRows);
+          return real.loadUser(load);
+        },
+      };
+      const summary = await runSync(
+        {
+          graph: graphSource(extractor),
+          warehouse: spy,
+          logger: createLogger({ level: "silent" }),
+        },
+        await syncOptions({ concurrency: 4 }),
+      );
+      expect(summary.status).toBe("succeeded");
+      return seen;
+    };
+    const first = await run();
+    expect(first.size).toBe(8);
+    expect([...first.values()].every((v) => v === false)).toBe(true);
+    const withWatermark = new Set(
+      (await warehouse.db.selectFrom("teams.sync_watermarks").select("user_id").execute()).map(
+        (r) => r.user_id,
+      ),
+    );
+    expect(withWatermark.size).toBeGreaterThan(0);
+    const second = await run();
+    expect([...second].filter(([user, v]) => v !== withWatermark.has(user))).toEqual([]);
+  });
 });
