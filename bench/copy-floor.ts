@@ -14,7 +14,8 @@
  * fresh copies of the tables (schema copy_floor, `LIKE teams.<t> INCLUDING ALL`: same
  * columns, defaults, constraints and indexes), each after a CHECKPOINT into an empty
  * table, the faster of COPY_TRIES tries. copy_seconds = the summed wall time of
- * those COPY FROM statements; sync_seconds = the wall time of runSync (extract,
+ * those COPY FROM statements (the floor's tables are dropped after, and the replay waits
+ * for a checkpoint and for autovacuum to go idle); sync_seconds = the wall time of runSync (extract,
  * normalize and load together).
  */
 import { Readable } from "node:stream";
@@ -89,6 +90,11 @@ export async function benchCopyFloor(
       };
       log(`copy floor: ${table}: ${tables[table].rows} rows in ${took.toFixed(2)} s`);
     }
+    // The replay, like each COPY, starts on a quiet server: the floor's tables dropped, the
+    // WAL flushed, no autovacuum worker still busy with the sync's tables.
+    await client.query("drop schema copy_floor cascade");
+    await client.query("checkpoint");
+    await untilAutovacuumIdle(client);
   } finally {
     await client.end();
   }
@@ -127,4 +133,17 @@ export async function benchCopyFloor(
       "wall time of the recording sync (no database)",
   });
   return { sync, copySeconds };
+}
+
+/** Waits (at most two minutes) until no autovacuum worker runs on the server. */
+async function untilAutovacuumIdle(client: pg.Client): Promise<void> {
+  const deadline = performance.now() + 120_000;
+  while (performance.now() < deadline) {
+    const { rows } = await client.query<{ n: number }>(
+      "select count(*)::int as n from pg_stat_activity where backend_type = 'autovacuum worker'",
+    );
+    if ((rows[0]?.n ?? 0) === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  log("copy floor: autovacuum still busy after two minutes; replaying anyway");
 }
