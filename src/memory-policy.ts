@@ -7,7 +7,7 @@ import v8 from "node:v8";
  * 30,000-chat sync. Since a sync keeps only its batches in flight alive (35-60 MB on that
  * sync, measured with --trace-gc), the factor is what decides its peak: 20% peaks at about
  * 220 MB (190 MB for 3,000 chats), 30% at 230, 50% at 240, for 1.07x the wall time of 50%
- * unthrottled and 0.93 of Graph's ceiling throttled either way (bench/rss.ts,
+ * unthrottled and 0.93-0.95 of Graph's ceiling throttled either way (bench/rss.ts,
  * bench/ceiling.ts). Unlike a heap cap (--max-old-space-size), a growth factor cannot make
  * a larger tenant run out of memory.
  */

@@ -42,7 +42,10 @@ export function paginate(
   const fetched = new Set<string>();
   let url: string | undefined = new URL(firstUrl).href;
   let pageIndex = 0;
-  const fetchPage = async (pageUrl: string): Promise<GraphPage> => {
+  /** A page and the link to the one after it. */
+  const fetchPage = async (
+    pageUrl: string,
+  ): Promise<{ page: GraphPage; next: string | undefined }> => {
     if (pageIndex >= options.maxPages) {
       throw new GraphProtocolError(
         `${options.listing}: more than ${options.maxPages} pages; stopping, as this looks ` +
@@ -65,8 +68,10 @@ export function paginate(
         context,
       );
     }
-    url = next;
-    return { items: envelope.items, pageIndex: pageIndex++, url: pageUrl, requestId };
+    return {
+      page: { items: envelope.items, pageIndex: pageIndex++, url: pageUrl, requestId },
+      next,
+    };
   };
   const pages: AsyncIterableIterator<GraphPage> = {
     async next(): Promise<IteratorResult<GraphPage>> {
@@ -74,7 +79,9 @@ export function paginate(
       const pageUrl = url;
       // A failed page ends the listing: asking again must not refetch it.
       url = undefined;
-      return { done: false, value: await fetchPage(pageUrl) };
+      const { page, next } = await fetchPage(pageUrl);
+      url = next;
+      return { done: false, value: page };
     },
     async return(): Promise<IteratorResult<GraphPage>> {
       url = undefined;

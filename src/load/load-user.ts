@@ -58,7 +58,7 @@ export interface UserLoadInput {
    * loaded at: the next run skips them while the listing shows the same value.
    */
   readonly followUpMarks?: FollowUpMarksInput;
-  /** False when the user's user_chats rows are almost surely new (see UpsertOptions.mayExist). */
+  /** False when the user's user_chats rows are almost surely new (UpsertOptions.mayExist). */
   readonly userChatsMayExist?: boolean;
 }
 

@@ -6,9 +6,9 @@ import type pg from "pg";
  * connection: parsed and planned once per connection instead of at every execution
  * (Postgres switches a prepared statement to a generic plan when the custom ones are no
  * better). For the statements a sync runs thousands of times with one text: the upserts,
- * the removal checks, the follow-up marks. Their planning was a fifth of the loader's
- * time (0.2-0.4 ms an upsert, 2.4 ms the removed-viewpoint check with its 200-id array;
- * replaying a full sync's loads: 16.0 -> 13.4 s). A marked text must be one of a fixed
+ * the removal checks, the follow-up marks. Postgres spent 4.5 s planning them in a replay
+ * of a full sync's loads (0.2-0.4 ms an upsert), which took 16.0 s, 13.4 s with them
+ * prepared. A marked text must be one of a fixed
  * few, never built from data, as each distinct text is kept by every connection.
  */
 export const PREPARED = "/* prepared */";

@@ -121,8 +121,8 @@ interface CompiledUpsert {
 const compiled = new WeakMap<object, { probed?: CompiledUpsert; unprobed?: CompiledUpsert }>();
 
 function compile<Row>(spec: UpsertSpec<Row>, probe: boolean): CompiledUpsert {
-  const variants = compiled.get(spec) ?? {};
-  compiled.set(spec, variants);
+  let variants = compiled.get(spec);
+  if (!variants) compiled.set(spec, (variants = {}));
   const cached = probe ? variants.probed : variants.unprobed;
   if (cached) return cached;
   const columns = Object.keys(spec.columns);

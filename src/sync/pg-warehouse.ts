@@ -102,20 +102,17 @@ export function pgWarehouse(db: Kysely<Database>, options: { logger?: Logger } =
         listingComplete: true,
         watermark: null,
         watermarks: [...load.watermarks].map(([stream, raw]) => ({ stream, value: raw, raw })),
-        userChatsMayExist: load.mayHaveRows ?? true,
+        userChatsMayExist: load.userChatsMayExist,
       });
       await statistics.inserted({ user_chats: result.user_chats.inserted });
-      const tables = [
+      const inserted = [
         result.chats,
         result.chat_members,
         result.user_chats,
         result.message_previews,
         result.chat_operations,
-      ];
-      return {
-        inserted: tables.reduce((n, t) => n + t.inserted, 0),
-        updated: result.rowsWritten - tables.reduce((n, t) => n + t.inserted, 0),
-      };
+      ].reduce((n, t) => n + t.inserted, 0);
+      return { inserted, updated: result.rowsWritten - inserted };
     },
     async markDeletedChats(at) {
       const result = await markDeletedChats(db, at);

@@ -49,7 +49,7 @@ export interface UserLoad {
    * its user_chats rows are almost surely new: the upsert skips its probe for unchanged
    * rows. Only the cost depends on it, never the outcome; absent means true.
    */
-  readonly mayHaveRows?: boolean;
+  readonly userChatsMayExist?: boolean;
 }
 
 /** The shared rows of some chats one user claimed in the run, committed in one transaction. */

@@ -212,7 +212,7 @@ export async function syncUser(run: RunContext, userId: string): Promise<UserOut
     rejects,
     watermarks,
     // Without watermarks read (--ignore-watermarks), nothing is known: assume rows exist.
-    mayHaveRows:
+    userChatsMayExist:
       options.ignoreWatermarks || [...run.watermarks.values()].some((byUser) => byUser.has(userId)),
   });
   return {
