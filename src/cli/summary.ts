@@ -7,7 +7,8 @@ const n = (value: number): string => value.toLocaleString("en-US");
 export function formatSummary(summary: RunSummary, verb: string): string {
   const lines = [
     `${verb} ${summary.dryRun ? "(dry run) " : ""}${summary.status} in ${(summary.durationMs / 1000).toFixed(1)}s: ` +
-      `${n(summary.users.total)} users (${n(summary.users.failed)} failed), ${n(summary.chats)} chats, ` +
+      `${n(summary.users.total)} users (${n(summary.users.failed)} failed` +
+      `${summary.users.notSynced ? `, ${n(summary.users.notSynced)} not synced` : ""}), ${n(summary.chats)} chats, ` +
       `${n(summary.members)} members, ${n(summary.previews)} previews, ${n(summary.operations)} operations`,
     `  rows written: ${n(summary.rowsWritten.inserted)} inserted, ${n(summary.rowsWritten.updated)} updated` +
       `${summary.chatsMarkedDeleted ? `, ${n(summary.chatsMarkedDeleted)} chats marked deleted` : ""}; ` +

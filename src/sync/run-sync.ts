@@ -1,12 +1,17 @@
 import pLimit from "p-limit";
-import { ConfigError, DatabaseError, GraphHttpError, SyncError } from "../errors.ts";
+import { ConfigError, DatabaseError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { resolveNormalizeOptions } from "../normalize/index.ts";
-import type { SyncOptions } from "./options.ts";
-import type { GraphSource, Stream } from "./ports.ts";
 import { ChatClaims } from "./chat-claims.ts";
+import { describeError, isFatal, type UserFailure } from "./failures.ts";
+import type { SyncOptions } from "./options.ts";
+import type { GraphSource } from "./ports.ts";
+import { resolveUsers } from "./resolve-users.ts";
+import { runCounts, summarizeRun, type EarlierAttempts, type RunSummary } from "./run-summary.ts";
 import { syncUser, type RunContext, type UserOutcome } from "./sync-user.ts";
-import type { RunStatus, Warehouse } from "./warehouse.ts";
+import type { Warehouse } from "./warehouse.ts";
+
+export type { RunSummary, UserFailureSummary } from "./run-summary.ts";
 
 /** How many follow-up calls may be in flight at once across the run. */
 const FOLLOW_UP_CONCURRENCY = 64;
@@ -28,274 +33,261 @@ export interface RunDeps {
   readonly signal?: AbortSignal;
 }
 
-export interface UserFailureSummary {
-  readonly userId: string;
-  readonly stream: Stream;
-  readonly httpStatus: number | null;
-  readonly error: string;
-}
-
-export interface RunSummary {
-  readonly runId: number | null;
-  readonly trigger: SyncOptions["trigger"];
-  readonly status: Exclude<RunStatus, "running">;
-  readonly dryRun: boolean;
-  readonly startedAt: string;
-  readonly durationMs: number;
-  readonly users: { readonly total: number; readonly succeeded: number; readonly failed: number };
-  /** Distinct chats listed (a chat shared by five synced users counts once). */
-  readonly chats: number;
-  readonly members: number;
-  readonly previews: number;
-  readonly operations: number;
-  readonly rejects: number;
-  readonly rowsWritten: { readonly inserted: number; readonly updated: number };
-  readonly chatsMarkedDeleted: number;
-  readonly requests: number;
-  readonly throttled: number;
-  readonly retries: number;
-  readonly failures: readonly UserFailureSummary[];
-  /** Set when the run stopped early (config, auth, database). */
-  readonly fatal: string | null;
-}
-
 /**
- * The one orchestrator: picks the users, runs each through extract -> normalize -> load
- * under bounded concurrency, records failures per user, and closes the run. A user that
- * fails is recorded and the others go on; a database or auth failure stops the run.
+ * The one orchestrator: opens the run's record, picks the users, runs each through
+ * extract -> normalize -> load under bounded concurrency, and closes the record. A user
+ * that fails is recorded and the others go on; a fatal error (auth, database, Graph
+ * down) stops the users in flight at their next page and the queued ones from starting,
+ * and the run ends as soon as those in flight have let go. Whatever happens, every user
+ * is counted once and the record is closed.
  */
 export async function runSync(deps: RunDeps, options: SyncOptions): Promise<RunSummary> {
   const now = deps.now ?? (() => new Date());
-  const started = now();
+  const startedAt = now();
   const countersAtStart = deps.graph.counters();
-  const { warehouse, logger } = deps;
-  const abandoned = warehouse ? await warehouse.closeAbandonedRuns() : 0;
-  if (abandoned > 0)
-    logger.warn({ runs: abandoned }, "closed runs a killed or crashed process left running");
-  const resumed = warehouse && options.resume ? await warehouse.reopenBackfill() : null;
-  if (options.resume && !resumed) {
-    throw new ConfigError(
-      "nothing to resume: the last backfill completed (start a new one without --resume)",
-    );
-  }
-  const runId = resumed
-    ? resumed.runId
-    : warehouse
-      ? await warehouse.startRun({
-          trigger: options.trigger,
-          streams: [...options.streams],
-          options: {
-            users: options.users.kind === "all" ? "all" : options.users.ids.length,
-            concurrency: options.concurrency,
-            lookbackMs: options.lookbackMs,
-            ignoreWatermarks: options.ignoreWatermarks,
-          },
-        })
-      : null;
-  const outcomes: UserOutcome[] = [];
-  const failures: UserFailureSummary[] = [];
-  let fatal: SyncError | Error | null = null;
-  let usersTotal = 0;
-  let markedDeleted = 0;
-  let interrupted = 0;
+  const { runId, earlier } = await openRun(deps, options);
+  const state = new RunState(deps, runId);
+  let usersSelected = 0;
+  let chatsMarkedDeleted = 0;
   const chatsSeen = new Set<string>();
-
-  const recordFailure = async (failure: UserFailureSummary): Promise<void> => {
-    failures.push(failure);
-    logger.warn(failure, "user failed");
-    if (warehouse && runId) await warehouse.recordFailure({ runId, ...failure });
-  };
-
   try {
-    const userIds = (await resolveUsers(deps.graph, options, recordFailure)).filter(
-      (id) => !resumed?.done.has(id),
-    );
-    if (resumed)
-      logger.info(
-        { runId, done: resumed.done.size, remaining: userIds.length },
+    const users = await resolveUsers(deps.graph, options, deps.signal);
+    for (const failure of users.failures) await state.recordFailure(failure);
+    const userIds = users.ids.filter((id) => !earlier?.done.has(id));
+    usersSelected = userIds.length + users.failures.length;
+    if (earlier) {
+      deps.logger.info(
+        { runId, done: earlier.done.size, remaining: userIds.length },
         "resuming backfill",
       );
-    usersTotal = userIds.length + failures.length;
-    const run: RunContext = {
-      runId: runId ?? 0,
-      options,
-      normalize: resolveNormalizeOptions(options),
-      graph: deps.graph,
-      warehouse,
-      logger,
-      now,
-      watermarks:
-        warehouse && !options.ignoreWatermarks
-          ? await warehouse.readWatermarks(options.streams)
-          : new Map(),
-      pendingOperations:
-        warehouse && options.streams.has("operations")
-          ? await warehouse.pendingOperations()
-          : new Map(),
-      claims: new ChatClaims(),
-      chatsSeen,
-      followUpLimit: pLimit(FOLLOW_UP_CONCURRENCY),
-    };
-    deps.progress?.start(usersTotal);
-    const limit = pLimit(options.concurrency);
-    await Promise.all(
-      userIds.map((userId) =>
-        limit(async () => {
-          if (fatal) return;
-          if (deps.signal?.aborted) {
-            interrupted++;
-            return;
-          }
-          try {
-            const outcome = await syncUser(run, userId);
-            outcomes.push(outcome);
-            for (const f of outcome.followUpFailures) {
-              await recordFailure({
-                userId,
-                stream: f.stream,
-                ...describeError(f.error, f.chatId),
-              });
-            }
-            deps.progress?.userDone({ userId, ok: outcome.followUpFailures.length === 0 });
-          } catch (error) {
-            if (isFatal(error)) {
-              fatal ??= error as Error;
-              limit.clearQueue();
-              return;
-            }
-            await recordFailure({ userId, stream: "chats", ...describeError(error) });
-            deps.progress?.userDone({ userId, ok: false });
-          }
-        }),
-      ),
-    );
-    if (interrupted > 0)
-      fatal = new Error(`interrupted: ${interrupted} of ${usersTotal} users not synced`);
-    if (!fatal && warehouse) markedDeleted = await warehouse.markDeletedChats(now());
+    }
+    const run = await runContext(deps, options, state, chatsSeen, now);
+    deps.progress?.start(usersSelected);
+    await syncUsers(run, userIds, state, deps);
+    if (!state.stopped && deps.warehouse) {
+      chatsMarkedDeleted = await deps.warehouse.markDeletedChats(now());
+    }
   } catch (error) {
-    fatal = error as Error;
+    state.fail(error);
   } finally {
     deps.progress?.stop();
   }
-
-  const failedUsers = new Set(failures.map((f) => f.userId));
   const counters = deps.graph.counters();
-  const written = outcomes.reduce(
-    (sum, o) => ({
-      inserted: sum.inserted + o.written.inserted,
-      updated: sum.updated + o.written.updated,
-    }),
-    { inserted: 0, updated: 0 },
-  );
-  const status: RunSummary["status"] = fatal
-    ? "failed"
-    : failedUsers.size > 0
-      ? "partial"
-      : "succeeded";
-  const summary: RunSummary = {
+  const summary = summarizeRun({
     runId,
-    trigger: options.trigger,
-    status,
-    dryRun: options.dryRun,
-    startedAt: started.toISOString(),
-    durationMs: now().getTime() - started.getTime(),
-    // A resumed backfill is one run: its users include those earlier attempts committed.
-    users: {
-      total: usersTotal + (resumed?.done.size ?? 0),
-      succeeded:
-        outcomes.filter((o) => !failedUsers.has(o.userId)).length + (resumed?.done.size ?? 0),
-      failed: failedUsers.size,
+    options,
+    startedAt,
+    endedAt: now(),
+    usersSelected,
+    outcomes: state.outcomes,
+    failures: state.failures,
+    chatsSeen: chatsSeen.size,
+    chatsMarkedDeleted,
+    graph: {
+      requests: counters.requests - countersAtStart.requests,
+      throttled: counters.throttled - countersAtStart.throttled,
+      retries: counters.retries - countersAtStart.retries,
     },
-    chats: chatsSeen.size,
-    members: sum(outcomes, (o) => o.members),
-    previews: sum(outcomes, (o) => o.previews),
-    operations: sum(outcomes, (o) => o.operations),
-    rejects: sum(outcomes, (o) => o.rejects.length),
-    rowsWritten: written,
-    chatsMarkedDeleted: markedDeleted,
-    requests: counters.requests - countersAtStart.requests,
-    throttled: counters.throttled - countersAtStart.throttled,
-    retries: counters.retries - countersAtStart.retries,
-    failures,
-    fatal: fatal ? (fatal as Error).message : null,
-  };
-  if (warehouse && runId) {
-    await warehouse
-      .finishRun(
-        runId,
-        status,
-        {
-          usersTotal: summary.users.total,
-          usersSucceeded: summary.users.succeeded,
-          usersFailed: summary.users.failed,
-          // Distinct chats cannot be summed across attempts; the larger is the better bound.
-          chatsSeen: Math.max(summary.chats, resumed?.counts.chatsSeen ?? 0),
-          requests: summary.requests + (resumed?.counts.requests ?? 0),
-          throttled: summary.throttled + (resumed?.counts.throttled ?? 0),
-          rowsWritten: written.inserted + written.updated + (resumed?.counts.rowsWritten ?? 0),
-          rejects: summary.rejects + (resumed?.counts.rejects ?? 0),
-        },
-        summary.fatal,
-      )
-      .catch((error: unknown) =>
-        logger.error({ err: error }, "could not record the end of the run"),
-      );
-  }
+    fatal: state.fatalMessage(),
+    earlier,
+  });
+  await closeRun(deps, summary, earlier);
   return summary;
 }
 
-/**
- * The run's user ids: every user of the tenant, or the ones asked for (UPNs resolved to
- * ids, since the warehouse keys users by id). A UPN that cannot be resolved is that
- * user's failure, not the run's.
- */
-async function resolveUsers(
-  graph: GraphSource,
+/** Starts the run's record, or reopens the backfill to resume (under the run lock). */
+async function openRun(
+  deps: RunDeps,
   options: SyncOptions,
-  fail: (failure: UserFailureSummary) => Promise<void>,
-): Promise<string[]> {
-  const ids: string[] = [];
-  if (options.users.kind === "all") {
-    for await (const id of graph.listUserIds()) ids.push(id);
-    return [...new Set(ids)];
-  }
-  for (const idOrUpn of options.users.ids) {
-    if (!idOrUpn.includes("@")) {
-      ids.push(idOrUpn);
-      continue;
+): Promise<{ runId: number | null; earlier: EarlierAttempts | null }> {
+  const { warehouse, logger } = deps;
+  if (!warehouse) return { runId: null, earlier: null };
+  const abandoned = await warehouse.closeAbandonedRuns();
+  if (abandoned > 0)
+    logger.warn({ runs: abandoned }, "closed runs a killed or crashed process left running");
+  if (options.resume) {
+    const resumed = await warehouse.reopenBackfill();
+    if (!resumed) {
+      throw new ConfigError(
+        "nothing to resume: the last backfill completed (start a new one without --resume)",
+      );
     }
-    try {
-      ids.push(await graph.resolveUserId(idOrUpn));
-    } catch (error) {
-      if (isFatal(error)) throw error;
-      await fail({ userId: idOrUpn, stream: "chats", ...describeError(error) });
-    }
+    return { runId: resumed.runId, earlier: resumed };
   }
-  return [...new Set(ids)];
+  const runId = await warehouse.startRun({
+    trigger: options.trigger,
+    streams: [...options.streams],
+    options: {
+      users: options.users.kind === "all" ? "all" : options.users.ids.length,
+      concurrency: options.concurrency,
+      lookbackMs: options.lookbackMs,
+      ignoreWatermarks: options.ignoreWatermarks,
+    },
+  });
+  return { runId, earlier: null };
 }
 
-/** Errors that make every other user fail too: stop instead of recording each. */
-function isFatal(error: unknown): boolean {
-  if (error instanceof DatabaseError) return true;
-  if (error instanceof SyncError && error.name === "AuthError") return true;
-  return error instanceof GraphHttpError && error.status === 401;
+/** Finishes the run's record; a failure to do so is logged, never thrown over the summary. */
+async function closeRun(
+  deps: RunDeps,
+  summary: RunSummary,
+  earlier: EarlierAttempts | null,
+): Promise<void> {
+  if (!deps.warehouse || summary.runId === null) return;
+  try {
+    await deps.warehouse.finishRun(
+      summary.runId,
+      summary.status,
+      runCounts(summary, earlier),
+      summary.fatal,
+    );
+  } catch (error) {
+    deps.logger.error({ err: error, runId: summary.runId }, "could not record the end of the run");
+  }
 }
 
-function describeError(
-  error: unknown,
-  chatId?: string,
-): { httpStatus: number | null; error: string } {
-  const where = chatId ? `chat ${chatId}: ` : "";
-  if (error instanceof GraphHttpError) {
-    const id = error.requestId ? ` (request-id ${error.requestId})` : "";
-    return { httpStatus: error.status || null, error: `${where}${error.message}${id}` };
-  }
+/** What every user of the run shares: options, the warehouse's marks, claims. */
+async function runContext(
+  deps: RunDeps,
+  options: SyncOptions,
+  state: RunState,
+  chatsSeen: Set<string>,
+  now: () => Date,
+): Promise<RunContext> {
+  const { warehouse } = deps;
   return {
-    httpStatus: null,
-    error: `${where}${error instanceof Error ? error.message : String(error)}`,
+    runId: state.runId ?? 0,
+    options,
+    normalize: resolveNormalizeOptions(options),
+    graph: deps.graph,
+    warehouse,
+    logger: deps.logger,
+    now,
+    watermarks:
+      warehouse && !options.ignoreWatermarks
+        ? await warehouse.readWatermarks(options.streams)
+        : new Map(),
+    pendingOperations:
+      warehouse && options.streams.has("operations")
+        ? await warehouse.pendingOperations()
+        : new Map(),
+    claims: new ChatClaims(),
+    chatsSeen,
+    followUpLimit: pLimit(FOLLOW_UP_CONCURRENCY),
+    halt: state.halt,
+    stop: (error) => state.fail(error),
   };
 }
 
-function sum<T>(items: readonly T[], pick: (item: T) => number): number {
-  return items.reduce((n, item) => n + pick(item), 0);
+/**
+ * Every user through syncUser, `concurrency` at a time. A fatal error or an abort clears
+ * the queue (its entries reject at once, so nothing waits on a user that never starts)
+ * and the users in flight settle before this returns.
+ */
+async function syncUsers(
+  run: RunContext,
+  userIds: readonly string[],
+  state: RunState,
+  deps: RunDeps,
+): Promise<void> {
+  const limit = pLimit({ concurrency: run.options.concurrency, rejectOnClear: true });
+  const stopQueue = (): void => limit.clearQueue();
+  const signals = [state.halt, deps.signal].filter((s): s is AbortSignal => s !== undefined);
+  for (const signal of signals) signal.addEventListener("abort", stopQueue, { once: true });
+  try {
+    if (signals.some((s) => s.aborted)) stopQueue();
+    const users = userIds.map((userId) => limit(() => syncOneUser(run, userId, state, deps)));
+    await Promise.allSettled(users);
+  } finally {
+    for (const signal of signals) signal.removeEventListener("abort", stopQueue);
+  }
+  const notStarted = userIds.length - state.started;
+  if (notStarted > 0 && !state.stopped) {
+    state.fail(new Error(`interrupted: ${notStarted} of ${userIds.length} users not synced`));
+  }
+}
+
+async function syncOneUser(
+  run: RunContext,
+  userId: string,
+  state: RunState,
+  deps: RunDeps,
+): Promise<void> {
+  if (state.stopped || deps.signal?.aborted) return;
+  state.started++;
+  let outcome: UserOutcome;
+  try {
+    outcome = await syncUser(run, userId);
+  } catch (error) {
+    // A user stopped by the run's fatal error is not synced, not failed.
+    if (run.halt.aborted) return;
+    if (isFatal(error)) return state.fail(error);
+    await state.recordFailure({ userId, stream: "chats", ...describeError(error) });
+    deps.progress?.userDone({ userId, ok: false });
+    return;
+  }
+  state.outcomes.push(outcome);
+  for (const f of outcome.followUpFailures) {
+    await state.recordFailure({ userId, stream: f.stream, ...describeError(f.error, f.chatId) });
+  }
+  deps.progress?.userDone({ userId, ok: outcome.followUpFailures.length === 0 });
+}
+
+/** What the run has done so far, and the one fatal error that stops it. */
+class RunState {
+  readonly outcomes: UserOutcome[] = [];
+  readonly failures: UserFailure[] = [];
+  /** Users that began (the rest were never started). */
+  started = 0;
+  readonly #halt = new AbortController();
+  #fatal: unknown = null;
+
+  constructor(
+    private readonly deps: RunDeps,
+    readonly runId: number | null,
+  ) {}
+
+  /** Aborted by the first fatal error: users in flight stop at their next page. */
+  get halt(): AbortSignal {
+    return this.#halt.signal;
+  }
+
+  get stopped(): boolean {
+    return this.#fatal !== null;
+  }
+
+  fail(error: unknown): void {
+    if (this.#fatal !== null) return;
+    this.#fatal = error ?? new Error("stopped");
+    this.deps.logger.debug({ err: error }, "stopping the run");
+    this.#halt.abort(this.#fatal);
+  }
+
+  fatalMessage(): string | null {
+    if (this.#fatal === null) return null;
+    return this.#fatal instanceof Error ? this.#fatal.message : String(this.#fatal);
+  }
+
+  /**
+   * Records a user's failure. Never throws: if the failure cannot be written (the
+   * database is gone after its retries), the run stops with that error instead.
+   */
+  async recordFailure(failure: UserFailure): Promise<void> {
+    this.failures.push(failure);
+    this.deps.logger.warn(failure, "user failed");
+    const { warehouse } = this.deps;
+    if (!warehouse || this.runId === null) return;
+    try {
+      await warehouse.recordFailure({ runId: this.runId, ...failure });
+    } catch (error) {
+      this.fail(
+        error instanceof DatabaseError
+          ? error
+          : new Error(
+              `could not record the failure of user ${failure.userId}: ${error instanceof Error ? error.message : String(error)}`,
+              { cause: error },
+            ),
+      );
+    }
+  }
 }

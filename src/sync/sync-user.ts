@@ -15,6 +15,7 @@ import type {
   Rejected,
 } from "../normalize/rows.ts";
 import { followUpNeeded } from "./changed-since.ts";
+import { isDataError, isFatal } from "./failures.ts";
 import type { ChatClaims, ChatSettled, Claim } from "./chat-claims.ts";
 import type { SyncOptions } from "./options.ts";
 import type { GraphSource, Stream, WriteCounts } from "./ports.ts";
@@ -54,6 +55,10 @@ export interface RunContext {
   readonly chatsSeen: Set<string>;
   /** Bounds follow-up calls in flight across the run (the rate limiter paces them). */
   readonly followUpLimit: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Aborted when the run stops on a fatal error: users stop at their next page. */
+  readonly halt: AbortSignal;
+  /** Stops the run (a follow-up call met a fatal error, e.g. a rejected token). */
+  readonly stop: (error: unknown) => void;
 }
 
 /** A follow-up call that failed: the chat's other rows commit, the watermarks stay. */
@@ -151,6 +156,7 @@ export async function syncUser(run: RunContext, userId: string): Promise<UserOut
   const pages = run.graph.userChatPages(userId)[Symbol.asyncIterator]();
   try {
     for (;;) {
+      run.halt.throwIfAborted();
       // The page goes from the iterator into readPage with no variable here holding it.
       const more = await pages.next().then((next) => {
         if (next.done) return false;
@@ -204,6 +210,7 @@ export async function syncUser(run: RunContext, userId: string): Promise<UserOut
     updated: sum((l) => l.written.updated),
   };
   if (!run.warehouse) return { ...outcome, written: pageWrites };
+  run.halt.throwIfAborted();
   const written = await run.warehouse.loadUser({
     runId: run.runId,
     userId,
@@ -255,11 +262,102 @@ async function loadBatch(
 ): Promise<PageLoad> {
   const claimed = pages.flatMap((p) => p.claimed);
   try {
-    return await loadCompleted(run, userId, claimed, await Promise.all(pages.map((p) => p.page)));
+    const completed = await Promise.all(pages.map((p) => p.page));
+    try {
+      return await loadCompleted(run, userId, claimed, completed);
+    } catch (error) {
+      if (!isDataError(error) || claimed.length === 0) throw error;
+      return await loadEachChat(run, userId, claimed, mergePages(completed), error);
+    }
   } catch (error) {
     for (const { claim } of claimed) claim.fail(error);
     throw error;
   }
+}
+
+/**
+ * Postgres refused the data of a batch (a value no column can hold): the batch's chats are
+ * loaded one transaction each, so that only the chat at fault is left out. It goes to
+ * teams.sync_rejects with Postgres' reason and its claim settles as any rejected item
+ * does; every other chat of the batch commits.
+ */
+async function loadEachChat(
+  run: RunContext,
+  userId: string,
+  claimed: Claimed,
+  all: CompletedPage,
+  batchError: unknown,
+): Promise<PageLoad> {
+  run.logger.warn(
+    { userId, chats: claimed.length, err: batchError },
+    "Postgres refused a batch's data; loading its chats one by one",
+  );
+  const loads: PageLoad[] = [];
+  let rejects = all.rejects;
+  for (const one of claimed) {
+    const chatId = one.listed.chat.chat_id;
+    const page = pageOfChat(all, chatId, rejects);
+    rejects = [];
+    try {
+      loads.push(await loadCompleted(run, userId, [one], [page]));
+    } catch (error) {
+      if (!isDataError(error)) throw error;
+      const reason = `Postgres refused the chat's rows: ${error instanceof Error ? error.message : String(error)}`;
+      run.logger.warn({ userId, chatId, err: error }, "chat left out: Postgres refused its rows");
+      const rejected = { kind: "chat", context: userId, reason, raw: one.listed.chat.raw };
+      loads.push(await loadCompleted(run, userId, [], [{ ...EMPTY_PAGE, rejects: [rejected] }]));
+      one.claim.settle({ failed: new Set() });
+    }
+  }
+  return {
+    members: loads.reduce((n, l) => n + l.members, 0),
+    previews: loads.reduce((n, l) => n + l.previews, 0),
+    operations: loads.reduce((n, l) => n + l.operations, 0),
+    rejects: loads.flatMap((l) => l.rejects),
+    written: {
+      inserted: loads.reduce((n, l) => n + l.written.inserted, 0),
+      updated: loads.reduce((n, l) => n + l.written.updated, 0),
+    },
+    failures: loads.flatMap((l) => l.failures),
+  };
+}
+
+const EMPTY_PAGE: CompletedPage = {
+  completeMembers: new Map(),
+  operations: [],
+  rejects: [],
+  loadedAt: { members: new Map(), operations: new Map() },
+  failures: [],
+};
+
+function mergePages(pages: readonly CompletedPage[]): CompletedPage {
+  return {
+    completeMembers: new Map(pages.flatMap((p) => [...p.completeMembers])),
+    operations: pages.flatMap((p) => p.operations),
+    rejects: pages.flatMap((p) => p.rejects),
+    loadedAt: {
+      members: new Map(pages.flatMap((p) => [...p.loadedAt.members])),
+      operations: new Map(pages.flatMap((p) => [...p.loadedAt.operations])),
+    },
+    failures: pages.flatMap((p) => p.failures),
+  };
+}
+
+/** One chat's part of a completed batch (with the batch's rejects, given to the first). */
+function pageOfChat(
+  all: CompletedPage,
+  chatId: string,
+  rejects: readonly Rejected[],
+): CompletedPage {
+  const only = <V>(map: ReadonlyMap<string, V>): Map<string, V> =>
+    map.has(chatId) ? new Map([[chatId, map.get(chatId) as V]]) : new Map();
+  return {
+    completeMembers: only(all.completeMembers),
+    operations: all.operations.filter((o) => o.chat_id === chatId),
+    rejects,
+    loadedAt: { members: only(all.loadedAt.members), operations: only(all.loadedAt.operations) },
+    failures: all.failures.filter((f) => f.chatId === chatId),
+  };
 }
 
 /** The follow-up calls a page's claimed chats need, made (none of the rows written yet). */
@@ -282,8 +380,13 @@ async function completePage(
   const failures: FollowUpFailure[] = [];
   const tasks: Promise<void>[] = [];
   const followUp = (stream: Stream, chatId: string, work: () => Promise<void>): void => {
+    const unlessHalted = (): Promise<void> => {
+      run.halt.throwIfAborted();
+      return work();
+    };
     tasks.push(
-      run.followUpLimit(work).catch((error: unknown) => {
+      run.followUpLimit(unlessHalted).catch((error: unknown) => {
+        if (isFatal(error)) run.stop(error);
         failures.push({ stream, chatId, error });
       }),
     );

@@ -379,6 +379,7 @@ describe("failures and subsets", () => {
         total: users.length,
         succeeded: users.length - 1,
         failed: 1,
+        notSynced: 0,
       });
       const failures = await warehouse.db
         .selectFrom("teams.sync_failures")

@@ -1,0 +1,46 @@
+import { DatabaseError, GraphHttpError, SyncError } from "../errors.ts";
+import type { Stream } from "./ports.ts";
+
+/** One user's (or one of its chats') failure, as the run records and reports it. */
+export interface UserFailure {
+  readonly userId: string;
+  readonly stream: Stream;
+  readonly httpStatus: number | null;
+  readonly error: string;
+}
+
+/**
+ * Postgres refused the data itself (SQLSTATE class 22, data exception, or 54, program
+ * limit exceeded, e.g. an index row too large): retrying cannot help, and the error is
+ * about one chat's or one user's rows, not about the database.
+ */
+export function isDataError(error: unknown): boolean {
+  if (!(error instanceof DatabaseError) || error.sqlState === undefined) return false;
+  return error.sqlState.startsWith("22") || error.sqlState.startsWith("54");
+}
+
+/** Error classes that make every other user fail too: the run stops instead of trying each. */
+const FATAL_ERROR_NAMES = new Set(["AuthError", "GraphUnavailableError"]);
+
+/** Errors that make every other user fail too (auth, the database, Graph down): stop the run. */
+export function isFatal(error: unknown): boolean {
+  if (error instanceof DatabaseError) return !isDataError(error);
+  if (error instanceof SyncError && FATAL_ERROR_NAMES.has(error.name)) return true;
+  return error instanceof GraphHttpError && error.status === 401;
+}
+
+/** The HTTP status and the one-line message a failure is recorded with. */
+export function describeError(
+  error: unknown,
+  chatId?: string,
+): { httpStatus: number | null; error: string } {
+  const where = chatId ? `chat ${chatId}: ` : "";
+  if (error instanceof GraphHttpError) {
+    const id = error.requestId ? ` (request-id ${error.requestId})` : "";
+    return { httpStatus: error.status || null, error: `${where}${error.message}${id}` };
+  }
+  return {
+    httpStatus: null,
+    error: `${where}${error instanceof Error ? error.message : String(error)}`,
+  };
+}
