@@ -110,7 +110,7 @@ export async function loadUserResult(
  */
 async function inRetriedTransaction<T>(
   db: Kysely<Database>,
-  userId: string,
+  userId: string | null,
   options: UserLoadOptions,
   write: (trx: Kysely<Database>) => Promise<T>,
 ): Promise<T & { attempts: number }> {
@@ -123,7 +123,7 @@ async function inRetriedTransaction<T>(
     options.retry ?? DEFAULT_DATABASE_RETRY,
     options.sleep,
     {
-      context: { userId },
+      context: userId === null ? {} : { userId },
       ...(options.onRetry ? { onRetry: options.onRetry } : {}),
     },
   );
@@ -185,8 +185,8 @@ async function writeUser(
 /** The rows of chats, shared by every member user: what one claimant loads for all. */
 export interface ChatRowsInput {
   readonly runId: number;
-  /** The user whose listing brought the chats (named on the rejects). */
-  readonly userId: string;
+  /** The user whose listing brought the chats (named on the rejects); null: no user's. */
+  readonly userId: string | null;
   readonly seenAt: Date;
   /** Their chat rows, previews and expanded members (the viewpoints are not written). */
   readonly chats: readonly ListedChat[];

@@ -74,7 +74,7 @@ export function normalizeListedChat(
   const preview = readPreview(item, chatId, opts, warnings);
   const chat: ChatRow = {
     chat_id: chatId,
-    tenant_id: read.string("tenantId"),
+    tenant_id: read.identifier("tenantId"),
     chat_type: read.string("chatType"),
     topic: read.string("topic"),
     web_url: read.string("webUrl"),
@@ -156,7 +156,7 @@ function readMeeting(info: JsonObject | null, warnings: string[]): Meeting {
   return {
     meeting_join_url: read.string("joinWebUrl"),
     meeting_calendar_event_id: read.string("calendarEventId"),
-    meeting_organizer_id: readOrganizer.string("id"),
+    meeting_organizer_id: readOrganizer.identifier("id"),
   };
 }
 

@@ -1,3 +1,4 @@
+import { MAX_ID_LENGTH } from "./limits.ts";
 import { stripODataType } from "./odata-type.ts";
 import type { Json, JsonObject, Timestamp } from "./rows.ts";
 import { parseGraphTimestamp } from "./timestamp.ts";
@@ -19,6 +20,19 @@ export class FieldReader<T extends object> {
   string(key: FieldKey<T>): string | null {
     const value = this.get(key);
     return typeof value === "string" || value === null ? value : this.wrong(key, "a string");
+  }
+
+  /**
+   * A string that identifies something (a user, a tenant, an app): one longer than any
+   * Graph id is stored as null with a warning, since no index could hold it.
+   */
+  identifier(key: FieldKey<T>): string | null {
+    const value = this.string(key);
+    if (value === null || value.length <= MAX_ID_LENGTH) return value;
+    this.warnings.push(
+      `${this.at(key)}: ${value.length} characters, longer than any Graph id (at most ${MAX_ID_LENGTH}); stored as null`,
+    );
+    return null;
   }
 
   boolean(key: FieldKey<T>): boolean | null {

@@ -1,12 +1,25 @@
 import { describeJson, isJsonObject, ownValue } from "./fields.ts";
+import { MAX_ID_LENGTH } from "./limits.ts";
 import type { NormalizeOptions } from "./options.ts";
 import { redactJson } from "./redact.ts";
 import type { Json, JsonObject, Normalized, Rejected } from "./rows.ts";
 
 /**
+ * Why `id` cannot key a row, or null when it can: too long for any Graph id, or a dot
+ * segment, which would change the meaning of a URL it is put into.
+ */
+export function unusableIdReason(id: string): string | null {
+  if (id.length > MAX_ID_LENGTH)
+    return `id is ${id.length} characters long, longer than any Graph id (at most ${MAX_ID_LENGTH})`;
+  if (id === "." || id === "..") return `id '${id}' is not a Graph id (a dot path segment)`;
+  return null;
+}
+
+/**
  * The one reason to reject an item: it cannot be keyed. An item that is not an object,
- * or whose `id` is missing, not a string or empty, has no row to go to; it becomes a
- * dead-letter record holding the (sanitized, redacted) JSON and the reason.
+ * or whose `id` is missing, not a string, empty, or unusable as an id (see
+ * unusableIdReason), has no row to go to; it becomes a dead-letter record holding the
+ * (sanitized, redacted) JSON and the reason.
  */
 export type KeyedItem =
   { ok: true; item: JsonObject; id: string } | { ok: false; rejected: Rejected };
@@ -26,6 +39,8 @@ export function keyItem(
   if (id === undefined || id === null) return reject("missing id");
   if (typeof id !== "string") return reject(`id is not a string (got ${describeJson(id)})`);
   if (id === "") return reject("empty id");
+  const unusable = unusableIdReason(id);
+  if (unusable !== null) return reject(unusable);
   return { ok: true, item: clean, id };
 }
 

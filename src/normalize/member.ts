@@ -1,6 +1,7 @@
 import type * as MicrosoftGraph from "@microsoft/microsoft-graph-types";
-import { FieldReader } from "./fields.ts";
+import { FieldReader, ownValue } from "./fields.ts";
 import { accepted, keyItem, withoutResponseContext } from "./keyed-item.ts";
+import { MAX_ID_LENGTH } from "./limits.ts";
 import { resolveNormalizeOptions, type NormalizeOptions } from "./options.ts";
 import { collectEmails, hashEmailsDeep, redactJson } from "./redact.ts";
 import type { ChatMemberRow, Json, JsonObject, Normalized } from "./rows.ts";
@@ -37,15 +38,25 @@ export function memberFromClean(
 ): Normalized<ChatMemberRow> {
   const keyed = keyItem(clean, "member", chatId, options);
   if (!keyed.ok) return keyed;
+  // The member's user is what identifies it to analysts (and what chat_members is
+  // indexed on): a member whose userId no index could hold is left out whole.
+  const userId = ownValue(keyed.item, "userId");
+  if (typeof userId === "string" && userId.length > MAX_ID_LENGTH) {
+    const reason = `userId is ${userId.length} characters long, longer than any Graph id (at most ${MAX_ID_LENGTH})`;
+    return {
+      ok: false,
+      rejected: { kind: "member", context: chatId, reason, raw: redactJson(keyed.item, options) },
+    };
+  }
   const read = new FieldReader<GraphMember>(keyed.item, path, warnings);
   const row: ChatMemberRow = {
     chat_id: chatId,
     membership_id: keyed.id,
     member_type: read.odataType(),
-    user_id: read.string("userId"),
+    user_id: read.identifier("userId"),
     display_name: read.string("displayName"),
     email: read.string("email"),
-    tenant_id: read.string("tenantId"),
+    tenant_id: read.identifier("tenantId"),
     roles: read.strings("roles"),
     visible_history_start_at: read.timestamp("visibleHistoryStartDateTime"),
     raw: redactJson(withoutResponseContext(keyed.item), options) as JsonObject,

@@ -32,7 +32,7 @@ export function normalizeOperation(json: unknown, chatId: string): Normalized<Ch
       created_at: read.timestamp("createdDateTime"),
       last_action_at: read.timestamp("lastActionDateTime"),
       attempts_count: read.integer("attemptsCount"),
-      target_resource_id: read.string("targetResourceId"),
+      target_resource_id: read.identifier("targetResourceId"),
       target_resource_location: read.string("targetResourceLocation"),
       error_code: readError.string("code"),
       error_message: readError.string("message"),

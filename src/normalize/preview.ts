@@ -105,7 +105,7 @@ function readSender(from: JsonObject | null, path: string, warnings: string[]): 
     warnings.push(`${path}: several identities set (${names}); used ${kind}`);
   }
   const read = new FieldReader<GraphIdentity>(identity, `${path}.${kind}`, warnings);
-  const id = read.string("id");
+  const id = read.identifier("id");
   return {
     from_kind: kind,
     from_user_id: kind === "user" ? id : null,

@@ -55,8 +55,8 @@ export interface UserLoad {
 /** The shared rows of some chats one user claimed in the run, committed in one transaction. */
 export interface ChatsLoad {
   readonly runId: number;
-  /** The claimant (named on the rejects). */
-  readonly userId: string;
+  /** The claimant (named on the rejects); null for rejects that are no user's. */
+  readonly userId: string | null;
   readonly seenAt: Date;
   readonly chats: readonly ListedChat[];
   readonly completeMembers: ReadonlyMap<string, readonly ChatMemberRow[]>;

@@ -1,4 +1,6 @@
 import pLimit from "p-limit";
+import { unusableIdReason } from "../normalize/index.ts";
+import type { Rejected } from "../normalize/rows.ts";
 import { describeError, isFatal, type UserFailure } from "./failures.ts";
 import type { SyncOptions } from "./options.ts";
 import type { GraphSource } from "./ports.ts";
@@ -8,6 +10,8 @@ export interface ResolvedUsers {
   readonly ids: readonly string[];
   /** UPNs Graph could not resolve: each is that user's failure, not the run's. */
   readonly failures: readonly UserFailure[];
+  /** Ids no request or row can use (see unusableIdReason): dead letters, not users. */
+  readonly rejects: readonly Rejected[];
 }
 
 /**
@@ -27,7 +31,7 @@ export async function resolveUsers(
       signal?.throwIfAborted();
       ids.push(id);
     }
-    return { ids: [...new Set(ids)], failures: [] };
+    return { ...usable(ids), failures: [] };
   }
   const limit = pLimit({ concurrency: options.concurrency, rejectOnClear: true });
   const failures: UserFailure[] = [];
@@ -60,5 +64,16 @@ export async function resolveUsers(
   const ids = settled.flatMap((s) =>
     s.status === "fulfilled" && s.value !== null ? [s.value] : [],
   );
-  return { ids: [...new Set(ids)], failures };
+  return { ...usable(ids), failures };
+}
+
+function usable(ids: readonly string[]): { ids: string[]; rejects: Rejected[] } {
+  const rejects: Rejected[] = [];
+  const kept = new Set<string>();
+  for (const id of ids) {
+    const reason = unusableIdReason(id);
+    if (reason === null) kept.add(id);
+    else rejects.push({ kind: "user", context: "users", reason, raw: { id } });
+  }
+  return { ids: [...kept], rejects };
 }

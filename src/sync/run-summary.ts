@@ -56,6 +56,8 @@ export interface RunTally {
   readonly failures: readonly UserFailure[];
   readonly chatsSeen: number;
   readonly chatsMarkedDeleted: number;
+  /** Items dead-lettered outside any user's load (users whose ids cannot be used). */
+  readonly otherRejects: number;
   readonly graph: GraphCounters;
   readonly fatal: string | null;
   readonly earlier: EarlierAttempts | null;
@@ -86,7 +88,7 @@ export function summarizeRun(tally: RunTally): RunSummary {
     members: sum(tally.outcomes, (o) => o.members),
     previews: sum(tally.outcomes, (o) => o.previews),
     operations: sum(tally.outcomes, (o) => o.operations),
-    rejects: sum(tally.outcomes, (o) => o.rejects.length),
+    rejects: sum(tally.outcomes, (o) => o.rejects.length) + tally.otherRejects,
     rowsWritten: {
       inserted: sum(tally.outcomes, (o) => o.written.inserted),
       updated: sum(tally.outcomes, (o) => o.written.updated),

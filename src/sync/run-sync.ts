@@ -1,6 +1,7 @@
 import pLimit from "p-limit";
 import { ConfigError, DatabaseError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import type { Rejected } from "../normalize/rows.ts";
 import { resolveNormalizeOptions } from "../normalize/index.ts";
 import { ChatClaims } from "./chat-claims.ts";
 import { describeError, isFatal, type UserFailure } from "./failures.ts";
@@ -53,6 +54,7 @@ export async function runSync(deps: RunDeps, options: SyncOptions): Promise<RunS
   try {
     const users = await resolveUsers(deps.graph, options, deps.signal);
     for (const failure of users.failures) await state.recordFailure(failure);
+    if (users.rejects.length > 0) await state.recordRejects(users.rejects, now());
     const userIds = users.ids.filter((id) => !earlier?.done.has(id));
     usersSelected = userIds.length + users.failures.length;
     if (earlier) {
@@ -83,6 +85,7 @@ export async function runSync(deps: RunDeps, options: SyncOptions): Promise<RunS
     failures: state.failures,
     chatsSeen: chatsSeen.size,
     chatsMarkedDeleted,
+    otherRejects: state.rejected,
     graph: {
       requests: counters.requests - countersAtStart.requests,
       throttled: counters.throttled - countersAtStart.throttled,
@@ -239,6 +242,8 @@ class RunState {
   readonly failures: UserFailure[] = [];
   /** Users that began (the rest were never started). */
   started = 0;
+  /** Items rejected outside any user's load. */
+  rejected = 0;
   readonly #halt = new AbortController();
   #fatal: unknown = null;
 
@@ -266,6 +271,24 @@ class RunState {
   fatalMessage(): string | null {
     if (this.#fatal === null) return null;
     return this.#fatal instanceof Error ? this.#fatal.message : String(this.#fatal);
+  }
+
+  /** Dead-letters what no user's load carries (users whose ids cannot be used). */
+  async recordRejects(rejects: readonly Rejected[], at: Date): Promise<void> {
+    this.rejected += rejects.length;
+    for (const r of rejects) this.deps.logger.warn({ reason: r.reason }, `${r.kind} rejected`);
+    const { warehouse } = this.deps;
+    if (!warehouse || this.runId === null) return;
+    await warehouse.loadChats({
+      runId: this.runId,
+      userId: null,
+      seenAt: at,
+      chats: [],
+      completeMembers: new Map(),
+      operations: [],
+      rejects,
+      followUpMarks: { members: new Map(), operations: new Map() },
+    });
   }
 
   /**

@@ -278,8 +278,9 @@ async function loadBatch(
 /**
  * Postgres refused the data of a batch (a value no column can hold): the batch's chats are
  * loaded one transaction each, so that only the chat at fault is left out. It goes to
- * teams.sync_rejects with Postgres' reason and its claim settles as any rejected item
- * does; every other chat of the batch commits.
+ * teams.sync_rejects with its raw JSON and Postgres' reason, is recorded as the claimant's
+ * failure, and holds back the watermarks of every user that lists it, so a later run
+ * loads it whole once Postgres takes it; every other chat of the batch commits.
  */
 async function loadEachChat(
   run: RunContext,
@@ -305,8 +306,11 @@ async function loadEachChat(
       const reason = `Postgres refused the chat's rows: ${error instanceof Error ? error.message : String(error)}`;
       run.logger.warn({ userId, chatId, err: error }, "chat left out: Postgres refused its rows");
       const rejected = { kind: "chat", context: userId, reason, raw: one.listed.chat.raw };
-      loads.push(await loadCompleted(run, userId, [], [{ ...EMPTY_PAGE, rejects: [rejected] }]));
-      one.claim.settle({ failed: new Set() });
+      const failure = { stream: "chats" as const, chatId, error };
+      const page = { ...EMPTY_PAGE, rejects: [rejected], failures: [failure] };
+      loads.push(await loadCompleted(run, userId, [], [page]));
+      // Nothing of the chat is stored: no user that lists it may move a watermark past it.
+      one.claim.settle({ failed: new Set(run.options.streams) });
     }
   }
   return {
