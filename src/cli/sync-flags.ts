@@ -85,10 +85,14 @@ async function userSelection(flags: SyncFlagValues): Promise<UserSelection> {
   return { kind: "list", ids: [...new Set(ids)] };
 }
 
+/**
+ * One id or UPN a line. `#` starts a comment only at the start of a line or after
+ * whitespace: a guest's UPN (`jane_contoso.com#EXT#@tenant.onmicrosoft.com`) holds one.
+ */
 export function parseUsersFile(text: string): string[] {
   return text
     .split(/\r?\n/)
-    .map((line) => line.replace(/#.*/, "").trim())
+    .map((line) => line.replace(/(^|\s)#.*$/, "").trim())
     .filter((line) => line.length > 0);
 }
 
