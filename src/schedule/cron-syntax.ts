@@ -24,7 +24,7 @@ interface FieldSpec {
   readonly min: number;
   readonly max: number;
   readonly names?: readonly string[];
-  /** Quartz's `?`, read as `*`; cron has only the day fields where it could mean anything. */
+  /** Quartz's `?` ("no specific value"), read as `*`; it means something only in the day fields. */
   readonly questionMark?: boolean;
 }
 
