@@ -27,8 +27,24 @@ export type { Watermark } from "./read-watermarks.ts";
 export { advanceWatermarks } from "./advance-watermark.ts";
 export type { WatermarkInput } from "./advance-watermark.ts";
 export { compareTimestamps } from "./graph-timestamp.ts";
-export { recentRuns, runsInProgress, runFailures, userWatermarks, readStatus } from "./status.ts";
-export type { FailureSummary, RunSummary, UserWatermarkStatus, WarehouseStatus } from "./status.ts";
+export {
+  failingUsers,
+  readStatus,
+  readStatusOverview,
+  recentRuns,
+  runFailures,
+  runsInProgress,
+  userWatermarks,
+} from "./status.ts";
+export type {
+  FailingUser,
+  FailureSummary,
+  RunSummary,
+  StatusOverview,
+  StatusSummary,
+  UserWatermarkStatus,
+  WarehouseStatus,
+} from "./status.ts";
 export { upsertChats } from "./upsert-chats.ts";
 export { upsertChatMembers } from "./upsert-chat-members.ts";
 export { upsertUserChats } from "./upsert-user-chats.ts";

@@ -110,9 +110,12 @@ export interface UserWatermarkStatus {
   readonly last_synced_age_seconds: number | null;
 }
 
-/** Every user's watermark per stream, stalest sync first. */
-export async function userWatermarks(db: Kysely<Database>): Promise<UserWatermarkStatus[]> {
-  return db
+/** Every user's watermark per stream (or of one stream, the `limit` first), stalest sync first. */
+export async function userWatermarks(
+  db: Kysely<Database>,
+  options: { readonly stream?: string; readonly limit?: number } = {},
+): Promise<UserWatermarkStatus[]> {
+  let query = db
     .selectFrom("teams.sync_watermarks as w")
     .leftJoin(
       (eb) =>
@@ -138,25 +141,200 @@ export async function userWatermarks(db: Kysely<Database>): Promise<UserWatermar
     ])
     .orderBy(sql`s.last_synced_at`, (ob) => ob.asc().nullsFirst())
     .orderBy("w.user_id")
-    .orderBy("w.stream")
-    .execute();
+    .orderBy("w.stream");
+  if (options.stream !== undefined) query = query.where("w.stream", "=", options.stream);
+  if (options.limit !== undefined) query = query.limit(options.limit);
+  return query.execute();
 }
 
 export interface WarehouseStatus {
+  readonly summary: StatusSummary;
   readonly runs: RunSummary[];
   readonly inProgress: RunSummary[];
   readonly lastRunFailures: FailureSummary[];
+  /** Every user whose newest finished attempt failed, longest failing first. */
+  readonly failingUsers: FailingUser[];
   readonly watermarks: UserWatermarkStatus[];
 }
 
+/** Everything, for machines (`status --json`). */
 export async function readStatus(
   db: Kysely<Database>,
   options: { readonly runs?: number } = {},
 ): Promise<WarehouseStatus> {
+  const inProgress = await runsInProgress(db);
   return {
+    summary: await statusSummary(db, inProgress),
     runs: await recentRuns(db, options.runs ?? 10),
-    inProgress: await runsInProgress(db),
+    inProgress,
     lastRunFailures: await runFailures(db),
+    failingUsers: await failingUsers(db),
     watermarks: await userWatermarks(db),
   };
+}
+
+export interface StatusOverview {
+  readonly summary: StatusSummary;
+  readonly runs: RunSummary[];
+  readonly inProgress: RunSummary[];
+  /** The `users` longest failing (all when `users` is not given). */
+  readonly failingUsers: FailingUser[];
+  /** The chats watermarks of the `users` users synced longest ago (all without `users`). */
+  readonly stalestUsers: UserWatermarkStatus[];
+}
+
+/** What a person reads first, sized for a tenant of any size: counts, then the worst few. */
+export async function readStatusOverview(
+  db: Kysely<Database>,
+  options: { readonly runs?: number; readonly users?: number } = {},
+): Promise<StatusOverview> {
+  const inProgress = await runsInProgress(db);
+  const limit = options.users === undefined ? {} : { limit: options.users };
+  return {
+    summary: await statusSummary(db, inProgress),
+    runs: await recentRuns(db, options.runs ?? 10),
+    inProgress,
+    failingUsers: await failingUsers(db, limit),
+    stalestUsers: await userWatermarks(db, { stream: "chats", ...limit }),
+  };
+}
+
+/**
+ * Each user's newest finished attempt (a run that crashed leaves its users "running"; they
+ * count by their attempt before), and the run of their newest success.
+ */
+const USER_ATTEMPTS = sql`
+  latest as (
+    select distinct on (user_id) user_id, run_id, status, finished_at, error
+    from teams.sync_run_users
+    where status <> 'running'
+    order by user_id, run_id desc
+  ),
+  succeeded as (
+    select user_id, max(run_id) as run_id, max(finished_at) as finished_at
+    from teams.sync_run_users
+    where status = 'succeeded'
+    group by user_id
+  )`;
+
+export interface StatusSummary {
+  /** Users with a finished attempt or a chats watermark. */
+  readonly users_known: number;
+  /** Users whose newest finished attempt committed (or who have a watermark and no attempt). */
+  readonly users_synced: number;
+  /** Users whose newest finished attempt failed. */
+  readonly users_failing: number;
+  /** Of the failing users, those never synced at all. */
+  readonly users_never_synced: number;
+  readonly users_with_watermark: number;
+  /** The chats watermark of the user synced longest ago (never synced first). */
+  readonly stalest: UserWatermarkStatus | null;
+  /** How far the stalest user's last sync lies behind now; null if it never synced. */
+  readonly lag_seconds: number | null;
+  /** The newest run that is not running. */
+  readonly last_run: RunSummary | null;
+  readonly in_progress_run_ids: number[];
+}
+
+async function statusSummary(
+  db: Kysely<Database>,
+  inProgress: readonly RunSummary[],
+): Promise<StatusSummary> {
+  const { rows } = await sql<{
+    users_known: number;
+    users_synced: number;
+    users_failing: number;
+    users_never_synced: number;
+    users_with_watermark: number;
+  }>`
+    with ${USER_ATTEMPTS},
+    marked as (select distinct user_id from teams.sync_watermarks where stream = 'chats'),
+    users as (select user_id from latest union select user_id from marked)
+    select
+      count(*)::int as users_known,
+      (count(*) filter (where l.status is distinct from 'failed'))::int as users_synced,
+      (count(*) filter (where l.status = 'failed'))::int as users_failing,
+      (count(*) filter (where l.status = 'failed' and s.user_id is null and m.user_id is null))::int
+        as users_never_synced,
+      count(m.user_id)::int as users_with_watermark
+    from users u
+    left join latest l on l.user_id = u.user_id
+    left join succeeded s on s.user_id = u.user_id
+    left join marked m on m.user_id = u.user_id`.execute(db);
+  const counts = rows[0] ?? {
+    users_known: 0,
+    users_synced: 0,
+    users_failing: 0,
+    users_never_synced: 0,
+    users_with_watermark: 0,
+  };
+  const [stalest] = await userWatermarks(db, { stream: "chats", limit: 1 });
+  const [lastRun] = await runSummaries(db)
+    .where("r.status", "<>", "running")
+    .orderBy("r.run_id", "desc")
+    .limit(1)
+    .execute();
+  return {
+    ...counts,
+    stalest: stalest ?? null,
+    lag_seconds: stalest?.last_synced_age_seconds ?? null,
+    last_run: lastRun ?? null,
+    in_progress_run_ids: inProgress.map((run) => run.run_id),
+  };
+}
+
+export interface FailingUser {
+  readonly user_id: string;
+  /** The run of the newest failed attempt, when it ended, and its error. */
+  readonly last_run_id: number;
+  readonly last_failed_at: Date | null;
+  readonly last_error: string | null;
+  /** Stream and HTTP status of that run's last recorded failure for the user, if any. */
+  readonly stream: string | null;
+  readonly http_status: number | null;
+  /** The first failed attempt since the last success, how long ago, and how many since. */
+  readonly failing_since: Date | null;
+  readonly failing_seconds: number | null;
+  readonly failed_runs: number;
+  /** The last success; null if the user never synced. */
+  readonly last_synced_at: Date | null;
+}
+
+/** Users whose newest finished attempt failed, longest failing first (the `limit` first). */
+export async function failingUsers(
+  db: Kysely<Database>,
+  options: { readonly limit?: number } = {},
+): Promise<FailingUser[]> {
+  const limit = options.limit === undefined ? sql`all` : sql`${options.limit}`;
+  const { rows } = await sql<FailingUser>`
+    with ${USER_ATTEMPTS}
+    select
+      l.user_id,
+      l.run_id::int as last_run_id,
+      l.finished_at as last_failed_at,
+      l.error as last_error,
+      f.stream,
+      f.http_status,
+      streak.failing_since,
+      extract(epoch from now() - streak.failing_since)::float8 as failing_seconds,
+      streak.failed_runs,
+      s.finished_at as last_synced_at
+    from latest l
+    left join succeeded s on s.user_id = l.user_id
+    left join lateral (
+      select min(a.finished_at) as failing_since, count(*)::int as failed_runs
+      from teams.sync_run_users a
+      where a.user_id = l.user_id and a.status = 'failed' and a.run_id > coalesce(s.run_id, 0)
+    ) streak on true
+    left join lateral (
+      select sf.stream, sf.http_status
+      from teams.sync_failures sf
+      where sf.run_id = l.run_id and sf.user_id = l.user_id
+      order by sf.id desc
+      limit 1
+    ) f on true
+    where l.status = 'failed'
+    order by streak.failing_since nulls first, l.user_id
+    limit ${limit}`.execute(db);
+  return rows;
 }

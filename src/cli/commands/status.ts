@@ -1,34 +1,58 @@
 import os from "node:os";
 import { Command } from "commander";
-import { readStatus, type WarehouseStatus } from "../../load/index.ts";
+import {
+  readStatus,
+  readStatusOverview,
+  type FailingUser,
+  type RunSummary,
+  type StatusOverview,
+} from "../../load/index.ts";
 import { createApp, withWarehouse } from "../app.ts";
 import { positiveInt } from "../sync-flags.ts";
 
 interface Flags {
   json?: boolean;
   runs?: number;
+  all?: boolean;
 }
+
+/** Failing and stalest users shown by default: with the summary and runs, about a screenful. */
+const DETAIL_USERS = 10;
+/** A failure's error, cut to keep one user on one line (--json has it whole). */
+const ERROR_CHARS = 160;
 
 export function statusCommand(): Command {
   return new Command("status")
-    .description("last runs, per-user failures, watermarks and whether a run is in progress")
-    .option("--json", "print the status as one JSON object")
+    .description(
+      "a summary (users synced and failing, stalest user, last run), then the failing and stalest users and recent runs",
+    )
+    .option("--json", "print the status as one JSON object (every user, every field)")
     .option("--runs <n>", "how many recent runs to show (default 10)", positiveInt)
+    .option(
+      "--all",
+      `list every failing user and every user's watermark (default: ${DETAIL_USERS} each)`,
+    )
     .action(async (flags: Flags) => {
       const app = createApp();
       await withWarehouse(app, { migrate: true }, async ({ db, target }) => {
-        const status = await readStatus(db, { runs: flags.runs ?? 10 });
-        const inProgress = status.inProgress.map((run) => ({
-          ...run,
-          alive: isAlive(run.pid, run.host),
-        }));
+        const runs = flags.runs ?? 10;
         if (flags.json) {
+          const status = await readStatus(db, { runs });
+          const inProgress = status.inProgress.map(withAlive);
           console.log(JSON.stringify({ database: target.description, ...status, inProgress }));
         } else {
-          console.log(formatStatus({ ...status, inProgress }, target.description));
+          const overview = await readStatusOverview(
+            db,
+            flags.all ? { runs } : { runs, users: DETAIL_USERS },
+          );
+          console.log(formatStatus(overview, target.description));
         }
       });
     });
+}
+
+function withAlive(run: RunSummary): RunSummary & { alive: boolean | null } {
+  return { ...run, alive: isAlive(run.pid, run.host) };
 }
 
 /** Whether a run recorded as running still has its process (only knowable on its own host). */
@@ -42,47 +66,87 @@ function isAlive(pid: number | null, host: string | null): boolean | null {
   }
 }
 
-type Status = Omit<WarehouseStatus, "inProgress"> & {
-  inProgress: (WarehouseStatus["inProgress"][number] & { alive: boolean | null })[];
-};
-
-function formatStatus(status: Status, database: string): string {
+/** The summary first, then at most DETAIL_USERS failing and stalest users (unless --all). */
+function formatStatus(status: StatusOverview, database: string): string {
+  const { summary } = status;
+  const count = (n: number) => n.toLocaleString("en-US");
   const lines = [`warehouse: ${database}`];
-  if (status.inProgress.length === 0) lines.push("no run in progress");
-  for (const run of status.inProgress) {
+  lines.push(
+    `users: ${count(summary.users_known)} known, ${count(summary.users_synced)} synced, ` +
+      `${count(summary.users_failing)} failing` +
+      (summary.users_never_synced > 0
+        ? ` (${count(summary.users_never_synced)} never synced)`
+        : ""),
+  );
+  const stalest = summary.stalest;
+  lines.push(
+    stalest === null
+      ? "stalest: no user synced yet"
+      : `stalest: user ${stalest.user_id}, ` +
+          (stalest.last_synced_at === null || summary.lag_seconds === null
+            ? "no successful sync recorded"
+            : `last synced ${iso(stalest.last_synced_at)}, ${age(summary.lag_seconds)} behind now`) +
+          ` (watermark ${stalest.watermark_raw ?? "-"})`,
+  );
+  lines.push(summary.last_run ? `last run: ${runLine(summary.last_run)}` : "last run: none yet");
+  if (status.inProgress.length === 0) lines.push("in progress: none");
+  for (const run of status.inProgress.map(withAlive)) {
     const state =
       run.alive === false ? "its process is gone (crashed; the next run converges)" : "running";
     lines.push(
-      `run ${run.run_id} (${run.trigger}) started ${iso(run.started_at)} on ${run.host ?? "?"} pid ${run.pid ?? "?"}: ${state}`,
+      `in progress: #${run.run_id} (${run.trigger}) started ${iso(run.started_at)} on ${run.host ?? "?"} pid ${run.pid ?? "?"}: ${state}`,
     );
   }
-  lines.push("", "recent runs:");
-  if (status.runs.length === 0) lines.push("  none yet: run `teams-chat-sync sync`");
-  for (const run of status.runs) {
-    lines.push(
-      `  #${run.run_id} ${run.trigger.padEnd(8)} ${run.status.padEnd(9)} ${iso(run.started_at)} ` +
-        `${run.duration_seconds.toFixed(1)}s users ${run.users_succeeded}/${run.users_total} ` +
-        `failed ${run.users_failed} chats ${run.chats_seen} rows ${run.rows_written} ` +
-        `requests ${run.requests} 429s ${run.throttled}${run.error ? ` error: ${run.error}` : ""}`,
-    );
+
+  if (summary.users_failing > 0) {
+    lines.push("", `failing users (${count(summary.users_failing)}, longest failing first):`);
+    for (const user of status.failingUsers) lines.push(`  ${failingLine(user)}`);
+    lines.push(...more(summary.users_failing - status.failingUsers.length));
   }
-  if (status.lastRunFailures.length > 0) {
-    lines.push("", `failures of run #${status.lastRunFailures[0]?.run_id}:`);
-    for (const f of status.lastRunFailures) {
-      lines.push(`  user ${f.user_id ?? "-"} ${f.stream ?? ""} ${f.http_status ?? ""} ${f.error}`);
-    }
-  }
-  const chats = status.watermarks.filter((w) => w.stream === "chats");
-  lines.push("", `watermarks (${chats.length} users, stalest first):`);
-  for (const w of chats.slice(0, 50)) {
+
+  lines.push("", `stalest users (${count(summary.users_with_watermark)}, stalest first):`);
+  if (status.stalestUsers.length === 0) lines.push("  none yet: run `teams-chat-sync sync`");
+  for (const w of status.stalestUsers) {
     const lag =
       w.last_synced_age_seconds === null
         ? "never synced"
         : `synced ${age(w.last_synced_age_seconds)} ago`;
     lines.push(`  ${w.user_id} ${w.watermark_raw ?? "-"} ${lag}`);
   }
-  if (chats.length > 50) lines.push(`  ... ${chats.length - 50} more (--json for all)`);
+  lines.push(...more(summary.users_with_watermark - status.stalestUsers.length));
+
+  lines.push("", "recent runs:");
+  if (status.runs.length === 0) lines.push("  none yet: run `teams-chat-sync sync`");
+  for (const run of status.runs) lines.push(`  ${runLine(run)}`);
   return lines.join("\n");
+}
+
+function runLine(run: RunSummary): string {
+  return (
+    `#${run.run_id} ${run.trigger.padEnd(8)} ${run.status.padEnd(9)} ${iso(run.started_at)} ` +
+    `${run.duration_seconds.toFixed(1)}s users ${run.users_succeeded}/${run.users_total} ` +
+    `failed ${run.users_failed} chats ${run.chats_seen} rows ${run.rows_written} ` +
+    `requests ${run.requests} 429s ${run.throttled}${run.error ? ` error: ${run.error}` : ""}`
+  );
+}
+
+function failingLine(user: FailingUser): string {
+  const since =
+    user.failing_since === null || user.failing_seconds === null
+      ? ""
+      : ` since ${iso(user.failing_since)} (${age(user.failing_seconds)}, ${user.failed_runs} run${user.failed_runs === 1 ? "" : "s"})`;
+  const synced =
+    user.last_synced_at === null ? "never synced" : `last synced ${iso(user.last_synced_at)}`;
+  const where = [user.stream, user.http_status].filter((x) => x !== null).join(" ");
+  const error = (user.last_error ?? "").replace(/\s+/g, " ").trim();
+  const cut = error.length > ERROR_CHARS ? `${error.slice(0, ERROR_CHARS - 1)}…` : error;
+  return `${user.user_id} failing${since}, ${synced}: ${where ? `${where} ` : ""}${cut}`;
+}
+
+function more(hidden: number): string[] {
+  return hidden > 0
+    ? [`  … and ${hidden.toLocaleString("en-US")} more; --all shows every user`]
+    : [];
 }
 
 function iso(date: Date): string {
