@@ -1,5 +1,5 @@
-export { parseCronExpression, type CronSchedule } from "./cron-expression.ts";
-export { CRON_HELP } from "./cron-fields.ts";
+export { parseCronExpression, systemTimeZone, type CronSchedule } from "./cron-expression.ts";
+export { CRON_HELP } from "./cron-syntax.ts";
 export {
   acquireRunLock,
   describeRunLockHolder,
@@ -17,4 +17,3 @@ export {
   type SchedulerLogger,
   type SchedulerOptions,
 } from "./scheduler.ts";
-export { systemTimeZone } from "./zone-clock.ts";

@@ -1,6 +1,6 @@
 import { ConfigError } from "../errors.ts";
 import { parseCronExpression, type CronSchedule } from "./cron-expression.ts";
-import { CRON_HELP } from "./cron-fields.ts";
+import { CRON_HELP } from "./cron-syntax.ts";
 import { sleepUntil } from "./sleep-until.ts";
 
 export interface SchedulerOptions {

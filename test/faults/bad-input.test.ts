@@ -3,16 +3,16 @@
  * NUL, lone surrogates, a 1 MB topic) goes through the whole pipeline and must equal the
  * ground truth, with NUL and lone surrogates as U+FFFD (src/normalize/chat.ts). Shapes the
  * simulator cannot serve (no id, wrong types, unknown enum values and @odata.type, the same
- * chat twice) are built from the doc fixtures in shared/fixtures/graph and go through the
+ * chat twice) are built from the doc fixtures in test/fixtures/graph and go through the
  * normalizer and loadUserResult: rejected items land in teams.sync_rejects with their raw
  * JSON, the valid ones are stored.
  */
-import { readFileSync } from "node:fs";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { loadUserResult, startRun, type UserLoadInput } from "../../src/load/index.ts";
 import { normalizeListedChat } from "../../src/normalize/index.ts";
 import type { ListedChat, Rejected } from "../../src/normalize/rows.ts";
+import { readFixture } from "../normalize/fixture-files.ts";
 import { expectedWarehouse } from "../support/expected-warehouse.ts";
 import { expectWarehouse, syncTuned } from "../support/fault-harness.ts";
 import { useSimWarehouse, useSimulators } from "../support/sim-warehouse.ts";
@@ -20,8 +20,6 @@ import { readWarehouse, type WarehouseSnapshot } from "../support/warehouse-snap
 
 const warehouse = useSimWarehouse();
 const simulator = useSimulators();
-
-const FIXTURES = "/work/shared/fixtures/graph";
 
 /** What the normalizer promises to make of NUL and lone surrogates, applied to the expectation. */
 function asStored<T>(value: T): T {
@@ -78,9 +76,7 @@ describe("odd strings served by the simulator", () => {
 });
 
 describe("shapes only fixtures can carry, through normalize + loadUserResult", () => {
-  const fixture = JSON.parse(
-    readFileSync(`${FIXTURES}/list-chats-expand-members.json`, "utf8"),
-  ) as {
+  const fixture = readFixture("list-chats-expand-members.json") as {
     value: Record<string, unknown>[];
   };
   const [base, second] = fixture.value;

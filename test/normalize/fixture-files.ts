@@ -2,10 +2,11 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-
-/** The Graph doc samples shared by every engineer (outside the repo). */
-export const FIXTURE_DIR = path.resolve(REPO_ROOT, "../shared/fixtures/graph");
+/** The examples of Graph's docs, committed with the tests (test/fixtures/graph). */
+export const FIXTURE_DIR = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "../fixtures/graph",
+);
 
 export function fixtureNames(): string[] {
   return readdirSync(FIXTURE_DIR)

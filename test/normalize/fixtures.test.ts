@@ -47,7 +47,7 @@ const COVERED = [
 ];
 
 describe("Graph doc fixtures", () => {
-  it("covers every file in the shared fixture directory", () => {
+  it("covers every file in the fixture directory (test/fixtures/graph)", () => {
     expect(fixtureNames()).toEqual(COVERED);
   });
 

@@ -1,5 +1,5 @@
 /**
- * Contract tests: for every example of Graph's docs in shared/fixtures/graph, the same
+ * Contract tests: for every example of Graph's docs in test/fixtures/graph, the same
  * kind of request to the simulator must answer with the same property names and value
  * types (the rule is in support/shape.ts). Collections compare their envelope with one
  * page, and each fixture item with the pool of items the simulator returns for that
@@ -14,7 +14,7 @@ import { chatsPath, graph, walk } from "./support/graph-client.ts";
 import { shapeMismatches } from "./support/shape.ts";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const fixtureDir = path.resolve(repoRoot, "../shared/fixtures/graph");
+const fixtureDir = path.resolve(repoRoot, "test/fixtures/graph");
 type Json = Record<string, unknown>;
 const fixture = (name: string): Json =>
   JSON.parse(readFileSync(path.join(fixtureDir, name), "utf8")) as Json;

@@ -37,8 +37,36 @@ export function matchRoute(method: string, segments: readonly string[]): Matched
   return authRoute(method, segments);
 }
 
-function graphRoute(method: string, version: "v1.0" | "beta", s: readonly string[]): MatchedRoute {
+/** OData's key-in-parentheses form of a segment pair, `chats('19:…')` for `chats/19:…`. */
+const KEYED = /^(users|chats|operations)\('((?:[^']|'')*)'\)$/;
+
+/**
+ * Graph accepts `/users('{id}')` and `/chats('{id}')` wherever it accepts `/users/{id}` and
+ * `/chats/{id}` (the key syntax of OData; the docs bind users as `users('…')`, and the 202
+ * of `POST /chats` points at `/chats('…')/operations('…')`). Splits such segments in two and
+ * says which entity sets were addressed that way.
+ */
+function expandKeys(s: readonly string[]): { segments: string[]; keyed: Set<string> } {
+  const segments: string[] = [];
+  const keyed = new Set<string>();
+  for (const segment of s) {
+    const match = KEYED.exec(segment);
+    if (!match?.[1] || match[2] === undefined) segments.push(segment);
+    else {
+      segments.push(match[1], match[2].replaceAll("''", "'"));
+      keyed.add(match[1]);
+    }
+  }
+  return { segments, keyed };
+}
+
+function graphRoute(
+  method: string,
+  version: "v1.0" | "beta",
+  path: readonly string[],
+): MatchedRoute {
   const get = (route: MatchedRoute): MatchedRoute => requireMethod(method, "GET", route);
+  const { segments: s, keyed } = expandKeys(path);
   if (s[0] === "users") {
     const userRef = s[1];
     if (s.length === 1) return get({ kind: "listUsers", version });
@@ -62,7 +90,10 @@ function graphRoute(method: string, version: "v1.0" | "beta", s: readonly string
     if (s[2] === "members" && s.length === 3) return get({ kind: "listMembers", version, chatId });
     if (s[2] === "operations") {
       // v1.0's chat has no operations navigation property: Graph answers 400 for the segment.
-      if (version !== "beta") throw badRequest("Resource not found for the segment 'operations'.");
+      // The Location of a 202 (`operations('…')`) is polled under the version that gave it.
+      const location = keyed.has("operations") && s.length === 4;
+      if (version !== "beta" && !location)
+        throw badRequest("Resource not found for the segment 'operations'.");
       if (s.length === 3) return get({ kind: "listOperations", version, chatId });
       if (s.length === 4) return get({ kind: "getOperation", version, chatId, operationId: s[3] });
     }

@@ -1,6 +1,8 @@
 /**
  * `GET /beta/chats/{id}/operations` (`$top`, `$skip`, `$filter` on status/operationType)
- * and `GET /beta/chats/{id}/operations/{id}`. Answers 200 (the docs' "202 OK" is a typo).
+ * and `GET /beta/chats/{id}/operations/{id}`, also as the 202's Location
+ * `/chats('{id}')/operations('{id}')` under either version. Answers 200 (the docs' "202 OK"
+ * is a typo).
  */
 import type { GraphRequest, SimContext } from "../http/context.ts";
 import { withQuery, type RouteOutput } from "../http/graph-response.ts";
@@ -40,11 +42,12 @@ export function getOperation(ctx: SimContext, req: GraphRequest): RouteOutput {
   const operation = entry.state.operations.find((op) => op.id === req.route.operationId);
   if (!operation) throw notFound(`Operation '${req.route.operationId ?? ""}'`);
   const unknown = wantsUnknownEnumMembers(req.headers.prefer);
+  const version = req.route.version ?? "beta";
   return {
     status: 200,
     headers: unknown ? { "Preference-Applied": "include-unknown-enum-members" } : {},
     body: {
-      "@odata.context": `${ctx.origin}/beta/$metadata#chats('${encodeURIComponent(entry.state.id)}')/operations/$entity`,
+      "@odata.context": `${ctx.origin}/${version}/$metadata#chats('${encodeURIComponent(entry.state.id)}')/operations/$entity`,
       ...operationJson(operation, unknown),
     },
   };

@@ -72,9 +72,9 @@ export function graphError(code: string, message: string, requestId = "req-in-bo
   };
 }
 
-const fixturesDir = path.resolve(import.meta.dirname, "../../..", "../shared/fixtures/graph");
+const fixturesDir = path.resolve(import.meta.dirname, "../../fixtures/graph");
 
-/** A JSON example from Microsoft's docs (shared/fixtures/graph). */
+/** A JSON example from Microsoft's docs (test/fixtures/graph). */
 export function loadFixture(name: string): Record<string, unknown> {
   return JSON.parse(readFileSync(path.join(fixturesDir, name), "utf8")) as Record<string, unknown>;
 }
