@@ -51,6 +51,12 @@ export { upsertUserChats } from "./upsert-user-chats.ts";
 export type { ListedUserChat } from "./upsert-user-chats.ts";
 export { upsertMessagePreviews } from "./upsert-message-previews.ts";
 export { upsertChatOperations } from "./upsert-chat-operations.ts";
+export { upsertChatMessages, MESSAGE_CHUNK_SIZE } from "./upsert-chat-messages.ts";
+export type {
+  ChatMessageUpsertOptions,
+  ChatMessageWrites,
+  SetWrites,
+} from "./upsert-chat-messages.ts";
 export { DEFAULT_CHUNK_SIZE } from "./upsert-rows.ts";
 export type { UpsertOptions, WriteCount } from "./upsert-rows.ts";
 export { markRemovedMembers } from "./mark-removed-members.ts";

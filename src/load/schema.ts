@@ -180,7 +180,107 @@ export interface SyncRunUsersTable {
   error: string | null;
 }
 
-export interface Database {
+// Chat messages (migration 2026-12-07T12-00_create-chat-messages).
+
+export interface ChatMessagesTable {
+  chat_id: string;
+  message_id: string;
+  message_type: string | null;
+  created_at: NullableTimestamptz;
+  last_modified_at: NullableTimestamptz;
+  last_modified_raw: string | null;
+  last_edited_at: NullableTimestamptz;
+  deleted_at: NullableTimestamptz;
+  subject: string | null;
+  importance: string | null;
+  etag: string | null;
+  web_url: string | null;
+  from_kind: string | null;
+  from_user_id: string | null;
+  from_application_id: string | null;
+  from_display_name: string | null;
+  from_identity_type: string | null;
+  body_content_type: string | null;
+  body_content: string | null;
+  body_text: string | null;
+  event_detail_type: string | null;
+  event_detail: NullableJsonb<JsonObject>;
+  policy_violation: NullableJsonb<JsonObject>;
+  raw: Jsonb<JsonObject>;
+  first_seen_at: Timestamptz;
+  last_seen_at: Timestamptz;
+}
+
+export interface ChatMessageMentionsTable {
+  chat_id: string;
+  message_id: string;
+  mention_id: number;
+  mention_text: string | null;
+  mentioned_kind: string | null;
+  mentioned_id: string | null;
+  mentioned_display_name: string | null;
+}
+
+export interface ChatMessageReactionsTable {
+  chat_id: string;
+  message_id: string;
+  user_id: string;
+  reaction_type: string;
+  display_name: string | null;
+  created_at: NullableTimestamptz;
+  reaction_content_url: string | null;
+}
+
+export interface ChatMessageAttachmentsTable {
+  chat_id: string;
+  message_id: string;
+  attachment_id: string;
+  content_type: string | null;
+  content_url: string | null;
+  name: string | null;
+  thumbnail_url: string | null;
+  teams_app_id: string | null;
+  content: string | null;
+}
+
+/** View: messages per chat per day (read only). Counts are bigint, read as numbers. */
+export interface ChatMessagesDailyView {
+  chat_id: string;
+  chat_type: string | null;
+  day: ColumnType<Date, never, never>;
+  messages: ColumnType<number, never, never>;
+  senders: ColumnType<number, never, never>;
+  deleted_messages: ColumnType<number, never, never>;
+  system_events: ColumnType<number, never, never>;
+  first_message_at: ColumnType<Date | null, never, never>;
+  last_message_at: ColumnType<Date | null, never, never>;
+}
+
+/** View: reply times in one-on-one chats (read only). */
+export interface OneOnOneReplyTimesView {
+  chat_id: string;
+  message_id: string;
+  sender_id: string;
+  sent_at: ColumnType<Date, never, never>;
+  starts_turn: boolean;
+  ends_turn: boolean;
+  reply_message_id: string | null;
+  replier_id: string | null;
+  replied_at: ColumnType<Date | null, never, never>;
+  reply_delay: ColumnType<unknown, never, never>;
+  reply_seconds: ColumnType<number | null, never, never>;
+}
+
+export interface ChatMessageTables {
+  "teams.chat_messages": ChatMessagesTable;
+  "teams.chat_message_mentions": ChatMessageMentionsTable;
+  "teams.chat_message_reactions": ChatMessageReactionsTable;
+  "teams.chat_message_attachments": ChatMessageAttachmentsTable;
+  "teams.chat_messages_daily": ChatMessagesDailyView;
+  "teams.one_on_one_reply_times": OneOnOneReplyTimesView;
+}
+
+export interface Database extends ChatMessageTables {
   "teams.chats": ChatsTable;
   "teams.chat_members": ChatMembersTable;
   "teams.user_chats": UserChatsTable;

@@ -3,6 +3,9 @@ export { MEMBER_EXPANSION_LIMIT, normalizeListedChat, normalizeListedViewpoint }
 export { normalizeMember } from "./member.ts";
 export { normalizeMembers, type NormalizedMembers } from "./member-list.ts";
 export { normalizePreview } from "./preview.ts";
+export { normalizeChatMessage } from "./message.ts";
+export { normalizeChatMessages, type NormalizedChatMessages } from "./message-list.ts";
+export { htmlToText } from "./html-text.ts";
 export { normalizeOperation } from "./operation.ts";
 export { normalizeUser, type GraphUserRef } from "./user.ts";
 export {

@@ -87,7 +87,8 @@ export function previewFromClean(
   );
 }
 
-function readSender(from: JsonObject | null, path: string, warnings: string[]): Sender {
+/** Shared with chat messages, whose `from` has the same shape. */
+export function readSender(from: JsonObject | null, path: string, warnings: string[]): Sender {
   if (from === null) return NO_SENDER;
   const set: [SenderKind, JsonObject][] = [];
   for (const kind of SENDER_KINDS) {
@@ -115,7 +116,11 @@ function readSender(from: JsonObject | null, path: string, warnings: string[]): 
   };
 }
 
-function eventDetailType(detail: JsonObject, path: string, warnings: string[]): string | null {
+export function eventDetailType(
+  detail: JsonObject,
+  path: string,
+  warnings: string[],
+): string | null {
   const type = ownValue(detail, "@odata.type");
   if (typeof type === "string") return stripODataType(type);
   warnings.push(`${path}: no @odata.type string; event_detail_type stored as null`);
@@ -123,7 +128,7 @@ function eventDetailType(detail: JsonObject, path: string, warnings: string[]): 
 }
 
 /** Deep copy where `"…DateTime": "0001-01-01T00:00:00Z"` becomes null. */
-function nullNeverDateTimes(json: Json): Json {
+export function nullNeverDateTimes(json: Json): Json {
   if (Array.isArray(json)) return json.map(nullNeverDateTimes);
   if (!isJsonObject(json)) return json;
   return Object.fromEntries(

@@ -136,3 +136,83 @@ export interface Rejected {
 
 export type Normalized<T> =
   { ok: true; value: T; warnings: string[] } | { ok: false; rejected: Rejected };
+
+/** One `chatMessage` of a chat (`GET /chats/{id}/messages`, `getAllMessages`). */
+export interface ChatMessageRow {
+  chat_id: string;
+  message_id: string;
+  /** message, chatEvent, typing, systemEventMessage, unknownFutureValue, ... as sent. */
+  message_type: string | null;
+  created_at: Timestamp | null;
+  last_modified_at: Timestamp | null;
+  /** lastModifiedDateTime exactly as Graph sent it (0 to 7 fractional digits). */
+  last_modified_raw: string | null;
+  last_edited_at: Timestamp | null;
+  deleted_at: Timestamp | null;
+  subject: string | null;
+  importance: string | null;
+  etag: string | null;
+  web_url: string | null;
+  /** Which identity sent it: `user`, `application`, `device`, or null (system messages). */
+  from_kind: string | null;
+  from_user_id: string | null;
+  from_application_id: string | null;
+  from_display_name: string | null;
+  /** userIdentityType / applicationIdentityType (`aadUser`, `anonymousGuest`, `bot`, ...). */
+  from_identity_type: string | null;
+  body_content_type: string | null;
+  /** Null when message bodies are not kept. */
+  body_content: string | null;
+  /** The body as plain text (HTML bodies parsed); null when bodies are not kept. */
+  body_text: string | null;
+  event_detail_type: string | null;
+  event_detail: JsonObject | null;
+  policy_violation: JsonObject | null;
+  /** The message as Graph sent it, without response annotations (`@odata.context`, tips). */
+  raw: JsonObject;
+}
+
+export interface ChatMessageMentionRow {
+  chat_id: string;
+  message_id: string;
+  /** Graph's Int32 mention id, matching `<at id="N">` in the body. */
+  mention_id: number;
+  mention_text: string | null;
+  /** user, application, conversation, tag (or device): which identity was mentioned. */
+  mentioned_kind: string | null;
+  mentioned_id: string | null;
+  mentioned_display_name: string | null;
+}
+
+export interface ChatMessageReactionRow {
+  chat_id: string;
+  message_id: string;
+  user_id: string;
+  /** A Unicode emoji, `custom`, or a legacy name (`like`, `heart`, ...), as sent. */
+  reaction_type: string;
+  /** The reaction's own displayName (e.g. a custom reaction's name), not the user's. */
+  display_name: string | null;
+  created_at: Timestamp | null;
+  reaction_content_url: string | null;
+}
+
+export interface ChatMessageAttachmentRow {
+  chat_id: string;
+  message_id: string;
+  attachment_id: string;
+  content_type: string | null;
+  content_url: string | null;
+  name: string | null;
+  thumbnail_url: string | null;
+  teams_app_id: string | null;
+  /** Cards' JSON, a forwarded message...; null when message bodies are not kept. */
+  content: string | null;
+}
+
+/** A message with its current sets of mentions, reactions and attachments. */
+export interface NormalizedChatMessage {
+  message: ChatMessageRow;
+  mentions: ChatMessageMentionRow[];
+  reactions: ChatMessageReactionRow[];
+  attachments: ChatMessageAttachmentRow[];
+}

@@ -72,7 +72,7 @@ describe("migrateToLatest on a fresh database", () => {
           where table_schema = 'teams' order by table_name`.execute(open.db)
       ).rows.map((r) => r.name);
     expect((await migrateToLatest(open.db)).error).toBeUndefined();
-    expect(await tables()).toHaveLength(12);
+    expect(await tables()).toHaveLength(18);
     const migrator = new Migrator({
       db: open.db,
       provider: new FolderMigrationProvider({ folder: MIGRATIONS_FOLDER }),
@@ -86,10 +86,11 @@ describe("migrateToLatest on a fresh database", () => {
       "Success",
       "Success",
       "Success",
+      "Success",
     ]);
     expect(await tables()).toEqual(["kysely_migration", "kysely_migration_lock"]);
     const up = await migrateToLatest(open.db);
     expect(up.error).toBeUndefined();
-    expect(await tables()).toHaveLength(12);
+    expect(await tables()).toHaveLength(18);
   });
 });

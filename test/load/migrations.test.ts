@@ -127,6 +127,75 @@ const DESIGN: Record<string, { key: string[]; columns: Record<string, string> }>
       at: "timestamptz",
     },
   },
+  chat_messages: {
+    key: ["chat_id", "message_id"],
+    columns: {
+      chat_id: "text",
+      message_id: "text",
+      message_type: "text",
+      created_at: "timestamptz",
+      last_modified_at: "timestamptz",
+      last_modified_raw: "text",
+      last_edited_at: "timestamptz",
+      deleted_at: "timestamptz",
+      subject: "text",
+      importance: "text",
+      etag: "text",
+      web_url: "text",
+      from_kind: "text",
+      from_user_id: "text",
+      from_application_id: "text",
+      from_display_name: "text",
+      from_identity_type: "text",
+      body_content_type: "text",
+      body_content: "text",
+      body_text: "text",
+      event_detail_type: "text",
+      event_detail: "jsonb",
+      policy_violation: "jsonb",
+      raw: "jsonb",
+      first_seen_at: "timestamptz",
+      last_seen_at: "timestamptz",
+    },
+  },
+  chat_message_mentions: {
+    key: ["chat_id", "message_id", "mention_id"],
+    columns: {
+      chat_id: "text",
+      message_id: "text",
+      mention_id: "int4",
+      mention_text: "text",
+      mentioned_kind: "text",
+      mentioned_id: "text",
+      mentioned_display_name: "text",
+    },
+  },
+  chat_message_reactions: {
+    key: ["chat_id", "message_id", "user_id", "reaction_type"],
+    columns: {
+      chat_id: "text",
+      message_id: "text",
+      user_id: "text",
+      reaction_type: "text",
+      display_name: "text",
+      created_at: "timestamptz",
+      reaction_content_url: "text",
+    },
+  },
+  chat_message_attachments: {
+    key: ["chat_id", "message_id", "attachment_id"],
+    columns: {
+      chat_id: "text",
+      message_id: "text",
+      attachment_id: "text",
+      content_type: "text",
+      content_url: "text",
+      name: "text",
+      thumbnail_url: "text",
+      teams_app_id: "text",
+      content: "text",
+    },
+  },
 };
 
 /** What this project adds to DESIGN.md (adding is allowed, renaming is not). */
@@ -159,6 +228,10 @@ const ADDED: Record<string, Record<string, string>> = {
   },
   sync_watermarks: {},
   sync_failures: { error_code: "text", request_id: "text" },
+  chat_messages: {},
+  chat_message_mentions: {},
+  chat_message_reactions: {},
+  chat_message_attachments: {},
 };
 
 const NEW_TABLES: Record<string, { key: string[]; columns: Record<string, string> }> = {
@@ -234,7 +307,7 @@ describe("migrations", () => {
       select c.relname as name, obj_description(c.oid, 'pg_class') as comment
       from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where n.nspname = 'teams' and c.relkind = 'r'`.execute(warehouse.db);
-    expect(tables.length).toBe(12);
+    expect(tables.length).toBe(16);
     expect(tables.filter((t) => !t.comment?.trim()).map((t) => t.name)).toEqual([]);
 
     const { rows: columns } = await sql<{ name: string; comment: string | null }>`
@@ -273,6 +346,9 @@ describe("migrations", () => {
       order by indexname`.execute(warehouse.db);
     expect(rows.map((r) => r.indexdef.replace(/ USING btree/, ""))).toEqual([
       "CREATE INDEX chat_members_user_id_idx ON teams.chat_members (user_id)",
+      "CREATE INDEX chat_messages_chat_id_created_at_idx ON teams.chat_messages (chat_id, created_at)",
+      "CREATE INDEX chat_messages_created_at_idx ON teams.chat_messages (created_at)",
+      "CREATE INDEX chat_messages_from_user_id_idx ON teams.chat_messages (from_user_id)",
       "CREATE INDEX chat_operations_chat_id_idx ON teams.chat_operations (chat_id)",
       "CREATE INDEX chat_operations_pending_idx ON teams.chat_operations (status, chat_id, operation_id) WHERE (status = ANY (ARRAY['notStarted'::text, 'inProgress'::text]))",
       "CREATE INDEX message_previews_chat_id_created_at_idx ON teams.message_previews (chat_id, created_at)",
@@ -296,6 +372,7 @@ describe("migrations", () => {
       "2026-11-23T12-02_comment-tables-and-columns",
       "2026-11-23T13-00_add-follow-up-marks",
       "2026-11-23T13-30_create-reader-role",
+      "2026-12-07T12-00_create-chat-messages",
     ]);
   });
 
