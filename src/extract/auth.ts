@@ -13,7 +13,18 @@ import { systemNow, type Now } from "./runtime.ts";
 
 export interface TokenProvider {
   getToken(): Promise<string>;
+  /**
+   * Graph answered 401 to a request that carried `token`: forget it, so the next
+   * `getToken` asks the credential for a new one. False when no other token can be had
+   * (a static token), and the 401 is final.
+   */
+  invalidate?(token: string): boolean;
+  /** Every secret this provider holds or has handed out, to cut from what responses say. */
+  secrets?(): readonly string[];
 }
+
+/** Tokens remembered for redaction after they were replaced (a run sees a few per hour). */
+const rememberedTokens = 8;
 
 /**
  * @azure/identity options we pass through. `agent` (an `https.Agent`) or `tlsOptions.ca`
@@ -53,15 +64,22 @@ export const defaultRefreshMarginMs = 5 * 60_000;
 export function createTokenProvider(auth: GraphAuth, options: TokenProviderOptions): TokenProvider {
   if (auth.kind === "static") {
     const token = auth.token;
-    return { getToken: () => Promise.resolve(token) };
+    return {
+      getToken: () => Promise.resolve(token),
+      invalidate: () => false,
+      secrets: () => [token],
+    };
   }
   // Re-bound so the narrowing survives into the closures below.
   const credentialAuth: CredentialAuth = auth;
-  const credential = options.credential ?? buildCredential(auth, options.credentialOptions);
+  const build = (): TokenCredential => buildCredential(credentialAuth, options.credentialOptions);
+  let credential = options.credential ?? build();
   const now = options.now ?? systemNow;
   const marginMs = options.refreshMarginMs ?? defaultRefreshMarginMs;
   let cached: AccessToken | undefined;
   let inFlight: Promise<string> | undefined;
+  /** Tokens handed out, newest last. */
+  const issued: string[] = [];
 
   async function fetchToken(): Promise<string> {
     let token: AccessToken | null;
@@ -73,6 +91,8 @@ export function createTokenProvider(auth: GraphAuth, options: TokenProviderOptio
     if (!token?.token)
       throw authError(credentialAuth, new Error("the credential returned no token"));
     cached = token;
+    if (!issued.includes(token.token)) issued.push(token.token);
+    issued.splice(0, Math.max(0, issued.length - rememberedTokens));
     return token.token;
   }
 
@@ -84,6 +104,21 @@ export function createTokenProvider(auth: GraphAuth, options: TokenProviderOptio
       });
       return inFlight;
     },
+    invalidate(token) {
+      // Concurrent requests that carried the same token all get here: only the first
+      // drops it; the others retry with whatever replaced it.
+      if (cached?.token === token) {
+        cached = undefined;
+        // The credential's own cache (MSAL's) would hand back the token Graph just
+        // refused until it expires; a fresh credential has an empty one.
+        if (!options.credential) credential = build();
+      }
+      return true;
+    },
+    secrets: () => [
+      ...(credentialAuth.kind === "clientSecret" ? [credentialAuth.clientSecret] : []),
+      ...issued,
+    ],
   };
 }
 
