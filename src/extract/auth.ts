@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import {
   ClientCertificateCredential,
   ClientSecretCredential,
@@ -9,6 +10,7 @@ import { AuthError } from "../errors.ts";
 import { isMicrosoftAuthorityHost } from "./cloud.ts";
 import type { GraphAuth } from "./graph-config.ts";
 import { redact, revealsSecret } from "./redact.ts";
+import { cleanResponseText, showsCredential } from "./response-text.ts";
 import { systemNow, type Now } from "./runtime.ts";
 
 export interface TokenProvider {
@@ -156,7 +158,8 @@ function buildCredential(
 function authError(auth: CredentialAuth, error: unknown): AuthError {
   const secrets = auth.kind === "clientSecret" ? [auth.clientSecret] : [];
   const detail = error instanceof Error ? error.message : String(error);
-  const reason = redact(detail, secrets).split("\n")[0]?.slice(0, 500) ?? "";
+  // The authority's answer is quoted: it may echo the secret or the client assertion.
+  const reason = cleanResponseText(redact(detail, secrets).split("\n")[0] ?? "", secrets, 500);
   // MSAL's code alone does not say that the authority itself was unusable.
   const hint = reason.includes("endpoints_resolution_error")
     ? " (could not read the authority's OpenID metadata: is the authority host right, " +
@@ -171,7 +174,13 @@ function authError(auth: CredentialAuth, error: unknown): AuthError {
       `${auth.tenantId} from ${auth.authorityHost}: ${reason}${hint}. Check AZURE_TENANT_ID, ` +
       `AZURE_CLIENT_ID, ${credentialVariable} and AZURE_AUTHORITY_HOST, and that the app ` +
       "has the Graph application permissions (Chat.Read.All, User.Read.All) with admin consent.",
-    // A library error that shows the secret is dropped rather than carried along.
-    { cause: revealsSecret(error, secrets) ? undefined : error },
+    // A library error that shows the secret (or an echoed assertion or token) is dropped
+    // rather than carried along.
+    {
+      cause:
+        revealsSecret(error, secrets) || showsCredential(inspect(error, { depth: 8 }))
+          ? undefined
+          : error,
+    },
   );
 }

@@ -12,26 +12,32 @@ export type CleanText = (text: string, maxLength?: number) => string;
 const unshowable = /[\p{Cc}\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
 /** A bearer credential we do not know of (another token, a proxy's own). */
 const bearerCredential = /\b(Bearer)\s+[A-Za-z0-9._~+/=-]+/gi;
+/** A JWT (an access token, a client assertion) we do not know of. */
+const jwt = /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
 
 export const defaultCleanLength = 500;
 
 /**
  * `text` without control characters, without any of `secrets` (cut after the controls
- * are gone, so a control inside a secret does not hide it) and without bearer
- * credentials, at most `maxLength` characters.
+ * are gone, so a control inside a secret does not hide it), without bearer credentials
+ * and JWTs, at most `maxLength` characters.
  */
 export function cleanResponseText(
   text: string,
   secrets: readonly (string | undefined)[],
   maxLength = defaultCleanLength,
 ): string {
-  const cleaned = redact(text.replace(unshowable, ""), secrets).replace(
-    bearerCredential,
-    "$1 [redacted]",
-  );
+  const cleaned = redact(text.replace(unshowable, ""), secrets)
+    .replace(bearerCredential, "$1 [redacted]")
+    .replace(jwt, "[redacted-jwt]");
   if (cleaned.length <= maxLength) return cleaned;
   // Not ending on half a surrogate pair.
   return `${cleaned.slice(0, maxLength - 1).replace(/[\uD800-\uDBFF]$/, "")}…`;
+}
+
+/** Whether `text` holds something shaped like a credential (a bearer token, a JWT). */
+export function showsCredential(text: string): boolean {
+  return new RegExp(bearerCredential.source, "i").test(text) || new RegExp(jwt.source).test(text);
 }
 
 /** A cleaner bound to the secrets one request knows of. */
