@@ -78,6 +78,8 @@ describe("response body limits", () => {
     const graph = await bombServer(256 * MiB);
     const { http } = buildClient(graph.url, {
       maxResponseBytes: 8 * MiB,
+      // Generous: this test is about memory, and a busy machine decodes slowly.
+      requestTimeoutMs: 60_000,
       // Out of the way, so this test is about the size cap alone.
       maxExpansionRatio: 1_000_000,
       retry: { maxAttempts: 1 },
@@ -98,7 +100,10 @@ describe("response body limits", () => {
 
   it("stops the same bombs at the expansion-ratio guard long before the size cap", async () => {
     const graph = await bombServer(256 * MiB);
-    const { http } = buildClient(graph.url, { retry: { maxAttempts: 1 } });
+    const { http } = buildClient(graph.url, {
+      requestTimeoutMs: 60_000,
+      retry: { maxAttempts: 1 },
+    });
 
     const { result: errors, growthBytes } = await rssGrowth(() =>
       failures(bombUrls(graph.url).map((url) => http.getJson(url, options))),
