@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { GraphUnavailableError } from "../errors.ts";
 import type { Now } from "./runtime.ts";
 
@@ -35,6 +36,9 @@ export class CircuitBreaker {
     this.#policy = policy;
     this.#now = now;
     this.#lastAnswerAtMs = now();
+    // Every request in flight, asleep or queued listens: far more than the default ten,
+    // which would print a leak warning on a busy run.
+    setMaxListeners(0, this.#stop.signal);
   }
 
   /** Aborted, with the error as its reason, when the breaker opens. */

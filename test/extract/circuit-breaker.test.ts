@@ -118,6 +118,23 @@ describe("circuit breaker", () => {
     expect(graph.requests.length).toBe(sent);
   });
 
+  it("lets many requests wait on it without a listener-leak warning", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning);
+    process.on("warning", onWarning);
+    try {
+      const graph = await server((_req, res) => sendJson(res, 200, { value: [] }));
+      const { http } = buildClient(graph.url);
+      await Promise.all(
+        Array.from({ length: 40 }, () => http.getJson(`${graph.url}/v1.0/users`, options)),
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.map((w) => w.message)).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
   it("stays closed while Graph answers anything below 500 now and then, 429s included", async () => {
     const graph = await server((_req, res, i) => {
       if (i % 8 === 7)
