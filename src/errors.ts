@@ -87,3 +87,24 @@ export class DatabaseError extends SyncError {
     this.sqlState = context.sqlState;
   }
 }
+
+/**
+ * Graph answered nothing but 5xx or network failures for a sustained period: every other
+ * request would fail the same way, so the run stops instead of trying each user in turn.
+ */
+export class GraphUnavailableError extends SyncError {
+  readonly retryable = false;
+  /** Failed attempts in a row when the run stopped. */
+  readonly failedAttempts: number;
+  /** How long Graph had not answered anything but 5xx or network failures. */
+  readonly unansweredForMs: number;
+
+  constructor(
+    message: string,
+    context: ErrorContext & { failedAttempts: number; unansweredForMs: number },
+  ) {
+    super(message, context);
+    this.failedAttempts = context.failedAttempts;
+    this.unansweredForMs = context.unansweredForMs;
+  }
+}

@@ -99,6 +99,7 @@ export function createExtractor(
   const config = defineGraphConfig({
     baseUrl: options.baseUrl ?? app.env.graphBaseUrl,
     auth: revealAuth(auth),
+    maxResponseBytes: app.env.graphMaxResponseBytes,
     ...(options.rateScale === undefined ? {} : { rateLimits: { scale: options.rateScale } }),
   });
   return createGraphExtractor(config, { logger: app.logger });

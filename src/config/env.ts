@@ -1,5 +1,6 @@
 import path from "node:path";
 import { ConfigError } from "../errors.ts";
+import { responseBytesRange } from "../extract/graph-config.ts";
 import { Secret } from "./secret.ts";
 
 /** How the pipeline authenticates to Graph. */
@@ -31,6 +32,8 @@ export interface EnvConfig {
   readonly logLevel: string;
   /** PG_PREPARED_STATEMENTS: off for poolers that drop prepared statements between transactions. */
   readonly preparedStatements: boolean;
+  /** GRAPH_MAX_RESPONSE_BYTES: decoded bytes one Graph response may have (unset: the default). */
+  readonly graphMaxResponseBytes: number | undefined;
 }
 
 export const DEFAULT_GRAPH_BASE_URL = "https://graph.microsoft.com";
@@ -71,7 +74,21 @@ export function readEnv(env: NodeJS.ProcessEnv, cwd: string): EnvConfig {
     graphAuth: readGraphAuth(nonEmpty),
     logLevel,
     preparedStatements: prepared === "on",
+    graphMaxResponseBytes: parseMaxResponseBytes(nonEmpty("GRAPH_MAX_RESPONSE_BYTES")),
   });
+}
+
+function parseMaxResponseBytes(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const bytes = /^\d+$/.test(text) ? Number(text) : NaN;
+  const { min, max } = responseBytesRange;
+  if (!(bytes >= min && bytes <= max)) {
+    throw new ConfigError(
+      `GRAPH_MAX_RESPONSE_BYTES must be a whole number of bytes from ${min} (64 KiB) to ${max} ` +
+        `(1 GiB), got '${text.slice(0, 40)}'`,
+    );
+  }
+  return bytes;
 }
 
 function readGraphAuth(get: (name: string) => string | undefined): GraphAuthConfig | undefined {

@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import {
   ClientCertificateCredential,
   ClientSecretCredential,
@@ -9,11 +10,23 @@ import { AuthError } from "../errors.ts";
 import { isMicrosoftAuthorityHost } from "./cloud.ts";
 import type { GraphAuth } from "./graph-config.ts";
 import { redact, revealsSecret } from "./redact.ts";
+import { cleanResponseText, showsCredential } from "./response-text.ts";
 import { systemNow, type Now } from "./runtime.ts";
 
 export interface TokenProvider {
   getToken(): Promise<string>;
+  /**
+   * Graph answered 401 to a request that carried `token`: forget it, so the next
+   * `getToken` asks the credential for a new one. False when no other token can be had
+   * (a static token), and the 401 is final.
+   */
+  invalidate?(token: string): boolean;
+  /** Every secret this provider holds or has handed out, to cut from what responses say. */
+  secrets?(): readonly string[];
 }
+
+/** Tokens remembered for redaction after they were replaced (a run sees a few per hour). */
+const rememberedTokens = 8;
 
 /**
  * @azure/identity options we pass through. `agent` (an `https.Agent`) or `tlsOptions.ca`
@@ -53,15 +66,22 @@ export const defaultRefreshMarginMs = 5 * 60_000;
 export function createTokenProvider(auth: GraphAuth, options: TokenProviderOptions): TokenProvider {
   if (auth.kind === "static") {
     const token = auth.token;
-    return { getToken: () => Promise.resolve(token) };
+    return {
+      getToken: () => Promise.resolve(token),
+      invalidate: () => false,
+      secrets: () => [token],
+    };
   }
   // Re-bound so the narrowing survives into the closures below.
   const credentialAuth: CredentialAuth = auth;
-  const credential = options.credential ?? buildCredential(auth, options.credentialOptions);
+  const build = (): TokenCredential => buildCredential(credentialAuth, options.credentialOptions);
+  let credential = options.credential ?? build();
   const now = options.now ?? systemNow;
   const marginMs = options.refreshMarginMs ?? defaultRefreshMarginMs;
   let cached: AccessToken | undefined;
   let inFlight: Promise<string> | undefined;
+  /** Tokens handed out, newest last. */
+  const issued: string[] = [];
 
   async function fetchToken(): Promise<string> {
     let token: AccessToken | null;
@@ -73,6 +93,8 @@ export function createTokenProvider(auth: GraphAuth, options: TokenProviderOptio
     if (!token?.token)
       throw authError(credentialAuth, new Error("the credential returned no token"));
     cached = token;
+    if (!issued.includes(token.token)) issued.push(token.token);
+    issued.splice(0, Math.max(0, issued.length - rememberedTokens));
     return token.token;
   }
 
@@ -84,6 +106,21 @@ export function createTokenProvider(auth: GraphAuth, options: TokenProviderOptio
       });
       return inFlight;
     },
+    invalidate(token) {
+      // Concurrent requests that carried the same token all get here: only the first
+      // drops it; the others retry with whatever replaced it.
+      if (cached?.token === token) {
+        cached = undefined;
+        // The credential's own cache (MSAL's) would hand back the token Graph just
+        // refused until it expires; a fresh credential has an empty one.
+        if (!options.credential) credential = build();
+      }
+      return true;
+    },
+    secrets: () => [
+      ...(credentialAuth.kind === "clientSecret" ? [credentialAuth.clientSecret] : []),
+      ...issued,
+    ],
   };
 }
 
@@ -121,7 +158,8 @@ function buildCredential(
 function authError(auth: CredentialAuth, error: unknown): AuthError {
   const secrets = auth.kind === "clientSecret" ? [auth.clientSecret] : [];
   const detail = error instanceof Error ? error.message : String(error);
-  const reason = redact(detail, secrets).split("\n")[0]?.slice(0, 500) ?? "";
+  // The authority's answer is quoted: it may echo the secret or the client assertion.
+  const reason = cleanResponseText(redact(detail, secrets).split("\n")[0] ?? "", secrets, 500);
   // MSAL's code alone does not say that the authority itself was unusable.
   const hint = reason.includes("endpoints_resolution_error")
     ? " (could not read the authority's OpenID metadata: is the authority host right, " +
@@ -136,7 +174,13 @@ function authError(auth: CredentialAuth, error: unknown): AuthError {
       `${auth.tenantId} from ${auth.authorityHost}: ${reason}${hint}. Check AZURE_TENANT_ID, ` +
       `AZURE_CLIENT_ID, ${credentialVariable} and AZURE_AUTHORITY_HOST, and that the app ` +
       "has the Graph application permissions (Chat.Read.All, User.Read.All) with admin consent.",
-    // A library error that shows the secret is dropped rather than carried along.
-    { cause: revealsSecret(error, secrets) ? undefined : error },
+    // A library error that shows the secret (or an echoed assertion or token) is dropped
+    // rather than carried along.
+    {
+      cause:
+        revealsSecret(error, secrets) || showsCredential(inspect(error, { depth: 8 }))
+          ? undefined
+          : error,
+    },
   );
 }

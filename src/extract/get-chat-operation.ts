@@ -13,9 +13,10 @@ export async function getChatOperation(
   operationId: string,
   call: ChatCallContext = {},
 ): Promise<Record<string, unknown>> {
+  const context = { chatId, userId: call.userId, stream: "operations" };
   const path =
-    `/chats/${encodeId(chatId, "chat id")}` +
-    `/operations/${encodeId(operationId, "operation id")}`;
+    `/chats/${encodeId(chatId, "chat id", context)}` +
+    `/operations/${encodeId(operationId, "operation id", context)}`;
   const options = {
     scope: "otherChatGet",
     chatId,

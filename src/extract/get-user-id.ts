@@ -7,7 +7,8 @@ import type { StreamContext } from "./stream-context.ts";
  * watermarks are keyed the same whichever form was given.
  */
 export async function getUserId(ctx: StreamContext, idOrUpn: string): Promise<string> {
-  const path = `/users/${encodeId(idOrUpn, "user id or UPN")}?$select=id`;
+  const segment = encodeId(idOrUpn, "user id or UPN", { userId: idOrUpn, stream: "users" });
+  const path = `/users/${segment}?$select=id`;
   const options = { scope: "listUsers", userId: idOrUpn, stream: "users" } as const;
   const { body } = await ctx.http.getJson(graphUrl(ctx.baseUrl, "v1.0", path), options);
   const id = (body as { id?: unknown } | null)?.id;

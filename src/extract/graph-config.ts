@@ -8,6 +8,7 @@ import {
   type ScopeRateLimit,
 } from "./rate-limits.ts";
 import { defaultRetryPolicy, type RetryPolicy } from "./retry-policy.ts";
+import { defaultCircuitBreaker, type CircuitBreakerPolicy } from "./circuit-breaker.ts";
 
 export const defaultGraphBaseUrl = "https://graph.microsoft.com";
 
@@ -49,6 +50,20 @@ export interface GraphConfig {
   readonly rateLimits: RateLimitConfig;
   /** A listing longer than this is treated as a paging loop. */
   readonly maxPages: number;
+  /**
+   * Decoded bytes one response body may have (GRAPH_MAX_RESPONSE_BYTES). Reading stops and
+   * the connection is dropped as soon as a body passes it; the request then fails like a
+   * page that is not JSON.
+   */
+  readonly maxResponseBytes: number;
+  /**
+   * How many decoded bytes a compressed body may make of each byte received (checked once
+   * a body passes 1 MiB decoded). JSON compresses tenfold or so; a compression bomb, a
+   * thousandfold.
+   */
+  readonly maxExpansionRatio: number;
+  /** When a run that gets only 5xx and network failures from Graph stops. */
+  readonly circuitBreaker: CircuitBreakerPolicy;
 }
 
 export type ScopeRateLimitOverrides = Partial<Record<RateLimitScope, Partial<ScopeRateLimit>>>;
@@ -60,13 +75,22 @@ export interface GraphConfigInput {
   readonly retry?: Partial<RetryPolicy>;
   readonly rateLimits?: { readonly scale?: number; readonly scopes?: ScopeRateLimitOverrides };
   readonly maxPages?: number;
+  readonly maxResponseBytes?: number;
+  readonly maxExpansionRatio?: number;
+  readonly circuitBreaker?: Partial<CircuitBreakerPolicy>;
 }
 
 export const graphConfigDefaults = Object.freeze({
   baseUrl: defaultGraphBaseUrl,
   requestTimeoutMs: 30_000,
   maxPages: 10_000,
+  // A full page of 50 chats with their members and previews is well under 1 MB.
+  maxResponseBytes: 32 * 1024 * 1024,
+  maxExpansionRatio: 200,
 });
+
+/** Bounds of GRAPH_MAX_RESPONSE_BYTES: below a Graph page, or above what a process should hold. */
+export const responseBytesRange = Object.freeze({ min: 64 * 1024, max: 1024 * 1024 * 1024 });
 
 const nonEmpty = z.string().trim().min(1);
 const httpsUrl = z.url({ protocol: /^https$/, error: "must be an https:// URL" });
@@ -120,6 +144,20 @@ const inputSchema = z.object({
     })
     .optional(),
   maxPages: z.number().int().positive().optional(),
+  maxResponseBytes: z
+    .number()
+    .int()
+    .min(responseBytesRange.min)
+    .max(responseBytesRange.max)
+    .optional(),
+  maxExpansionRatio: z.number().min(2).optional(),
+  circuitBreaker: z
+    .object({
+      windowMs: z.number().int().min(0),
+      minFailures: z.number().int().min(1),
+    })
+    .partial()
+    .optional(),
 });
 
 /**
@@ -145,6 +183,9 @@ export function defineGraphConfig(input: GraphConfigInput): GraphConfig {
       scopes: mergeScopes(input.rateLimits?.scopes),
     },
     maxPages: input.maxPages ?? graphConfigDefaults.maxPages,
+    maxResponseBytes: input.maxResponseBytes ?? graphConfigDefaults.maxResponseBytes,
+    maxExpansionRatio: input.maxExpansionRatio ?? graphConfigDefaults.maxExpansionRatio,
+    circuitBreaker: { ...defaultCircuitBreaker, ...input.circuitBreaker },
   });
 }
 

@@ -15,8 +15,12 @@ export interface GraphResponse<T> {
   /** The parsed JSON, unchecked: callers validate the shape they rely on. */
   readonly body: T;
   readonly status: number;
+  /**
+   * As received, not cleaned: a value shown or stored from here must go through
+   * response-text.ts first (the fields below already have).
+   */
   readonly headers: Headers;
-  /** Graph's `request-id` header: what Microsoft support asks for. */
+  /** Graph's `request-id` header, cleaned: what Microsoft support asks for. */
   readonly requestId: string | undefined;
   readonly clientRequestId: string;
 }

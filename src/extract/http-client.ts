@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { GraphHttpError, GraphProtocolError, type SyncError } from "../errors.ts";
 import type { TokenProvider } from "./auth.ts";
+import { CircuitBreaker } from "./circuit-breaker.ts";
 import type { GraphConfig } from "./graph-config.ts";
 import {
   describeContext,
@@ -28,6 +29,7 @@ import {
   type Sleep,
 } from "./runtime.ts";
 import { sendOnce, type FailedAttempt, type SendOnceDeps } from "./send-once.ts";
+import { fetchTransport, undiciTransport, type GraphTransport } from "./transport.ts";
 
 export type { GraphRequestOptions, GraphResponse } from "./graph-request.ts";
 
@@ -52,6 +54,12 @@ export interface CountingGraphHttpClient extends GraphHttpClient {
 export interface GraphHttpClientDeps {
   readonly tokenProvider: TokenProvider;
   readonly limiter: RateLimiter;
+  /** How requests are sent (default: undici, see transport.ts). */
+  readonly transport?: GraphTransport;
+  /**
+   * Sends requests through this fetch instead (tests that watch requests). fetch decodes
+   * bodies itself, so only the size cap, not the expansion guard, applies to them.
+   */
   readonly fetch?: typeof fetch;
   readonly sleep?: Sleep;
   readonly now?: Now;
@@ -64,23 +72,41 @@ const maxRedirects = 5;
 
 /**
  * The one HTTP layer in front of Graph: origin guard, rate limits, bearer token, request
- * ids, timeout, retry. Only GET: the pipeline reads and never writes.
+ * ids, timeout, body limits, retry, one token refresh on a 401, and a run-wide stop when
+ * Graph answers nothing but 5xx. Only GET: the pipeline reads and never writes.
  */
 export function createGraphHttpClient(
-  settings: Pick<GraphConfig, "origin" | "requestTimeoutMs" | "retry">,
-  deps: GraphHttpClientDeps,
+  settings: Pick<
+    GraphConfig,
+    | "origin"
+    | "requestTimeoutMs"
+    | "retry"
+    | "maxResponseBytes"
+    | "maxExpansionRatio"
+    | "circuitBreaker"
+  >,
+  injected: GraphHttpClientDeps,
 ): CountingGraphHttpClient {
+  const now = injected.now ?? systemNow;
+  const breaker = new CircuitBreaker(settings.circuitBreaker, now);
+  // A request waiting for the limiter fails as soon as the breaker opens.
+  const deps = { ...injected, limiter: breakerAware(injected.limiter, breaker) };
   const sleep = deps.sleep ?? systemSleep;
   const random = deps.random ?? Math.random;
   const logger = deps.logger ?? silentLogger;
   const policy = settings.retry;
   const sendDeps: SendOnceDeps = {
     tokenProvider: deps.tokenProvider,
-    fetch: deps.fetch ?? globalThis.fetch,
-    now: deps.now ?? systemNow,
+    transport: deps.transport ?? (deps.fetch ? fetchTransport(deps.fetch) : undiciTransport()),
+    now,
     logger,
     newClientRequestId: deps.newClientRequestId ?? randomUUID,
     requestTimeoutMs: settings.requestTimeoutMs,
+    bodyLimits: {
+      maxBytes: settings.maxResponseBytes,
+      maxExpansionRatio: settings.maxExpansionRatio,
+    },
+    stop: breaker.signal,
   };
 
   const counts = { requests: 0, throttled: 0, retries: 0 };
@@ -92,10 +118,14 @@ export function createGraphHttpClient(
       let url = requireGraphOrigin(rawUrl, settings.origin, errorContext(options));
       let redirects = 0;
       let throttles = 0;
+      let refreshedToken = false;
       for (let attempt = 1; ; attempt++) {
+        breaker.check();
         await deps.limiter.acquire(options);
         counts.requests++;
         const outcome = await sendOnce(url, options, attempt, sendDeps);
+        breaker.record(outcome.kind === "failed" ? outcome.status : 200);
+        breaker.check();
         if (outcome.kind === "ok") return outcome.response as GraphResponse<T>;
         if (outcome.kind === "redirect") {
           if (outcome.location === null || ++redirects > maxRedirects) {
@@ -105,6 +135,20 @@ export function createGraphHttpClient(
           const target = new URL(outcome.location, url).href;
           url = requireGraphOrigin(target, settings.origin, errorContext(options));
           // A redirect counts as an attempt, which also bounds redirect-then-fail loops.
+          continue;
+        }
+        if (
+          outcome.status === 401 &&
+          !refreshedToken &&
+          deps.tokenProvider.invalidate?.(outcome.token) === true
+        ) {
+          // A token can be revoked or expire early; a credential can get another. Once.
+          refreshedToken = true;
+          counts.retries++;
+          logger.warn(
+            { ...logContext(url, options), attempt, requestId: outcome.requestId },
+            "graph rejected the token (401); retrying once with a fresh one",
+          );
           continue;
         }
         if (outcome.status === 429) counts.throttled++;
@@ -138,10 +182,29 @@ export function createGraphHttpClient(
           "retrying graph request",
         );
         counts.retries++;
-        await sleep(delayMs);
+        await breaker.race(sleep(delayMs));
       }
     },
   };
+}
+
+/**
+ * The limiter, with `acquire` ending at once when the breaker opens (its other members
+ * are the limiter's own, bound to it, whatever shape the limiter has).
+ */
+function breakerAware(limiter: RateLimiter, breaker: CircuitBreaker): RateLimiter {
+  const acquire = (
+    ...args: Parameters<RateLimiter["acquire"]>
+  ): ReturnType<RateLimiter["acquire"]> => breaker.race(limiter.acquire(...args));
+  return new Proxy(limiter, {
+    get(target, key) {
+      if (key === "acquire") return acquire;
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === "function"
+        ? (value as (...a: unknown[]) => unknown).bind(target)
+        : value;
+    },
+  });
 }
 
 /** The error for a failed attempt; whatever Graph echoed of the token is cut out. */
@@ -158,6 +221,10 @@ function toError(
     describeContext(options);
   if (failed.failure.kind === "invalidJson") {
     const message = `Graph answered ${failed.status} to GET ${url.href} with a body that is not JSON (${ids})`;
+    return new GraphProtocolError(message, context);
+  }
+  if (failed.failure.kind === "badBody") {
+    const message = `Graph answered ${failed.status} to GET ${url.href} with a body that was not read: ${failed.failure.reason} (${ids})`;
     return new GraphProtocolError(message, context);
   }
   const graphSays = failed.graph?.code

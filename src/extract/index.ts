@@ -19,6 +19,7 @@ import {
   type Sleep,
 } from "./runtime.ts";
 import type { ChatCallContext, StreamContext } from "./stream-context.ts";
+import type { GraphTransport } from "./transport.ts";
 
 export { createTokenProvider, defaultRefreshMarginMs } from "./auth.ts";
 export type { CredentialOptions, TokenProvider, TokenProviderOptions } from "./auth.ts";
@@ -42,6 +43,8 @@ export type {
   GraphResponse,
 } from "./http-client.ts";
 export { paginate } from "./paginate.ts";
+export { fetchTransport, undiciTransport } from "./transport.ts";
+export type { GraphTransport, RawResponse } from "./transport.ts";
 export type { GraphPage, PaginateOptions } from "./paginate.ts";
 export { createRateLimiter } from "./rate-limiter.ts";
 export type { RateLimiter, RateLimitTarget } from "./rate-limiter.ts";
@@ -71,6 +74,9 @@ export {
 };
 
 export interface GraphExtractorDeps {
+  /** How requests are sent (default: undici; a custom CA goes in its Agent's `connect`). */
+  readonly transport?: GraphTransport;
+  /** Sends through this fetch instead (tests that watch requests; see http-client.ts). */
   readonly fetch?: typeof fetch;
   readonly sleep?: Sleep;
   readonly now?: Now;
@@ -121,6 +127,7 @@ export function createGraphExtractor(
   const http = createGraphHttpClient(config, {
     tokenProvider,
     limiter,
+    transport: deps.transport,
     fetch: deps.fetch,
     sleep,
     now,

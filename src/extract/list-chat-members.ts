@@ -11,7 +11,8 @@ export async function listChatMembers(
   chatId: string,
   call: ChatCallContext = {},
 ): Promise<unknown[]> {
-  const path = `/chats/${encodeId(chatId, "chat id")}/members`;
+  const id = encodeId(chatId, "chat id", { userId: call.userId, stream: "members" });
+  const path = `/chats/${id}/members`;
   const members: unknown[] = [];
   const pages = paginate(ctx.http, graphUrl(ctx.baseUrl, "v1.0", path), {
     scope: "otherChatGet",

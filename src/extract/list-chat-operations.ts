@@ -12,7 +12,8 @@ export async function listChatOperations(
   chatId: string,
   call: ChatCallContext = {},
 ): Promise<unknown[]> {
-  const path = `/chats/${encodeId(chatId, "chat id")}/operations`;
+  const id = encodeId(chatId, "chat id", { userId: call.userId, stream: "operations" });
+  const path = `/chats/${id}/operations`;
   const operations: unknown[] = [];
   const pages = paginate(ctx.http, graphUrl(ctx.baseUrl, "beta", path), {
     scope: "otherChatGet",

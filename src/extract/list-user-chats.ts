@@ -11,7 +11,8 @@ export function listUserChats(
   ctx: StreamContext,
   userId: string,
 ): AsyncIterableIterator<GraphPage> {
-  const path = `/users/${encodeId(userId, "user id")}/chats?$top=50&$expand=members,lastMessagePreview`;
+  const id = encodeId(userId, "user id", { userId, stream: "chats" });
+  const path = `/users/${id}/chats?$top=50&$expand=members,lastMessagePreview`;
   return paginate(ctx.http, graphUrl(ctx.baseUrl, "v1.0", path), {
     scope: "listChats",
     userId,

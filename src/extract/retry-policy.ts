@@ -73,7 +73,9 @@ export function nextDelayMs(
 export type Failure =
   | { readonly kind: "status"; readonly status: number }
   | { readonly kind: "network"; readonly error: unknown }
-  | { readonly kind: "invalidJson" };
+  | { readonly kind: "invalidJson" }
+  /** A 2xx body refused while it was read: over the size cap, a bomb, undecodable. */
+  | { readonly kind: "badBody"; readonly reason: string };
 
 export interface Classification {
   readonly retryable: boolean;
@@ -122,6 +124,9 @@ export function classifyFailure(failure: Failure): Classification {
     case "invalidJson":
       // Seen as truncated bodies from proxies and gateways; a second read usually works.
       return { retryable: true, reason: "a 2xx body that is not JSON" };
+    case "badBody":
+      // Treated as a malformed page: a proxy's bad moment passes, an attack stays bounded.
+      return { retryable: true, reason: `a 2xx body refused: ${failure.reason}` };
     case "network":
       return classifyNetworkError(failure.error);
   }

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthError } from "../../src/errors.ts";
 import { createTokenProvider } from "../../src/extract/auth.ts";
 import type { GraphAuth } from "../../src/extract/graph-config.ts";
+import { useSimulators } from "../support/sim-warehouse.ts";
 import { startTokenEndpoint, type TokenEndpoint } from "./support/token-endpoint.ts";
 
 const secret = "s3cr3t~Value.For_Tests-9Qx";
@@ -177,5 +178,64 @@ describe("token provider", () => {
       await expect(provider.getToken()).rejects.toThrow(AuthError);
       await expect(provider.getToken()).rejects.toThrow(/TLS certificate trusted/);
     });
+  });
+});
+
+describe("a token endpoint that echoes the credential it was sent", () => {
+  const simulator = useSimulators({ users: 1, tls: true });
+  const renderings = (error: unknown): string =>
+    [
+      String(error),
+      JSON.stringify(error),
+      inspect(error, { depth: Infinity, showHidden: true }),
+    ].join("\n");
+
+  it("gives an AuthError that shows neither a wrong client secret nor an echoed client assertion", async () => {
+    const sim = await simulator();
+    sim.setFaults([{ kind: "echoSecrets", routes: ["token"] }]);
+    const credentialOptions = {
+      tlsOptions: { ca: sim.tls?.caPem },
+      retryOptions: { maxRetries: 0 },
+    };
+    const wrong = "wrong~Secret-Echoed-77";
+    const withSecret = createTokenProvider(
+      {
+        kind: "clientSecret",
+        tenantId: sim.tenantId,
+        clientId: sim.clientId,
+        clientSecret: wrong,
+        authorityHost: sim.url,
+      },
+      { scope, credentialOptions },
+    );
+    const dir = mkdtempSync(path.join(os.tmpdir(), "tcs-auth-echo-"));
+    try {
+      const pems = await generate([{ name: "commonName", value: "tcs-echo" }], { keySize: 2048 });
+      const certificatePath = path.join(dir, "app.pem");
+      writeFileSync(certificatePath, `${pems.private}\n${pems.cert}`);
+      const withCertificate = createTokenProvider(
+        {
+          kind: "clientCertificate",
+          tenantId: sim.tenantId,
+          clientId: sim.clientId,
+          certificatePath,
+          authorityHost: sim.url,
+        },
+        { scope, credentialOptions },
+      );
+
+      const secretError = await withSecret.getToken().catch((e: unknown) => e);
+      const certificateError = await withCertificate.getToken().catch((e: unknown) => e);
+
+      for (const error of [secretError, certificateError]) {
+        expect(error).toBeInstanceOf(AuthError);
+        expect((error as Error).message).toMatch(/invalid_client|AADSTS700021[58]/);
+        expect(renderings(error)).not.toContain("eyJ");
+      }
+      expect(renderings(secretError)).not.toContain(wrong);
+      expect(sim.stats().faultsFired[0]?.fired).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -95,6 +95,32 @@ describe("graph config", () => {
     expect(attempt).not.toThrow(/very-secret-value/);
   });
 
+  it("has response limits and a circuit breaker as data, with defaults and validation", () => {
+    const config = defineGraphConfig({ auth: secretAuth });
+    expect(config).toMatchObject({
+      maxResponseBytes: 32 * 1024 * 1024,
+      maxExpansionRatio: 200,
+      circuitBreaker: { windowMs: 60_000, minFailures: 20 },
+    });
+    const tuned = defineGraphConfig({
+      auth: secretAuth,
+      maxResponseBytes: 1024 * 1024,
+      circuitBreaker: { minFailures: 5 },
+    });
+    expect(tuned.maxResponseBytes).toBe(1024 * 1024);
+    expect(tuned.circuitBreaker).toEqual({ windowMs: 60_000, minFailures: 5 });
+    expect(Object.isFrozen(tuned.circuitBreaker)).toBe(true);
+    expect(() => defineGraphConfig({ auth: secretAuth, maxResponseBytes: 1000 })).toThrow(
+      /maxResponseBytes/,
+    );
+    expect(() => defineGraphConfig({ auth: secretAuth, maxExpansionRatio: 1 })).toThrow(
+      /maxExpansionRatio/,
+    );
+    expect(() =>
+      defineGraphConfig({ auth: secretAuth, circuitBreaker: { minFailures: 0 } }),
+    ).toThrow(/circuitBreaker\.minFailures/);
+  });
+
   it("rejects an authority host that is not https (MSAL would refuse it later, less clearly)", () => {
     expect(() =>
       defineGraphConfig({ auth: { ...secretAuth, authorityHost: "http://login.example" } }),

@@ -138,6 +138,6 @@ describe("streams over HTTP, with Microsoft's doc examples", () => {
   });
 
   it("refuses an empty id instead of listing the wrong resource", () => {
-    expect(() => listUserChats(ctx, " ")).toThrow(/user id must not be empty/);
+    expect(() => listUserChats(ctx, " ")).toThrow(/user id " " cannot be used .*: it is empty/);
   });
 });

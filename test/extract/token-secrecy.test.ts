@@ -1,6 +1,7 @@
 import { inspect } from "node:util";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GraphHttpError } from "../../src/errors.ts";
 import { paginate } from "../../src/extract/paginate.ts";
 import { buildClient, testToken } from "./support/http-harness.ts";
 import {
@@ -124,5 +125,94 @@ describe("the bearer token stays secret", () => {
     for (const id of clientRequestIds) expect(log).toContain(`"clientRequestId":"${String(id)}"`);
     expect(log).toContain('"requestId":"req-ok"');
     expect(log).toContain('"requestId":"req-401"');
+  });
+});
+
+describe("what a response says is cleaned before anything keeps it", () => {
+  let graph: TestServer;
+  const logLines: string[] = [];
+  const logger = pino({ level: "debug" }, { write: (line: string) => void logLines.push(line) });
+  const bareToken = testToken;
+
+  beforeAll(async () => {
+    graph = await startTestServer((req, res) => {
+      switch (req.url?.split("?")[0]) {
+        case "/v1.0/hostile-403":
+          return sendJson(
+            res,
+            403,
+            {
+              error: {
+                code: `Forbidden${bareToken}`,
+                message: `no\u001b[31m access\r\nfake: log line\u202e for ${bareToken} ${"x".repeat(5000)}`,
+                innerError: { "request-id": `body-${bareToken}` },
+              },
+            },
+            { "request-id": `hdr-${bareToken}-${"y".repeat(5000)}` },
+          );
+        case "/v1.0/raw-header":
+          // Control characters in a header: the HTTP parser refuses the response, and its
+          // error carries the raw bytes.
+          req.socket.end(
+            `HTTP/1.1 500 Oops\r\nrequest-id: ${bareToken}\u0001\r\ncontent-length: 2\r\n\r\n{}`,
+          );
+          return undefined;
+        case "/v1.0/not-json-token":
+          res.writeHead(200, { "content-type": "application/json" });
+          return res.end(`${bareToken} is not JSON`);
+        case "/v1.0/loop":
+          return sendJson(
+            res,
+            200,
+            { value: [], "@odata.nextLink": `${graph.url}/v1.0/loop?t=${bareToken}` },
+            { "request-id": `ok-${bareToken}` },
+          );
+        default:
+          return sendJson(res, 200, { value: [] });
+      }
+    });
+  });
+
+  afterAll(() => graph.close());
+
+  it("cuts the token, drops control characters and caps the length of headers, error fields and parser errors", async () => {
+    const { http } = buildClient(graph.url, { logger, retry: { maxAttempts: 2 } });
+    const opts = { scope: "listUsers", stream: "users" } as const;
+
+    const forbidden = (await http
+      .getJson(`${graph.url}/v1.0/hostile-403`, opts)
+      .catch((e: unknown) => e)) as GraphHttpError;
+    const broken = (await http
+      .getJson(`${graph.url}/v1.0/raw-header`, opts)
+      .catch((e: unknown) => e)) as GraphHttpError;
+    const notJson = await http
+      .getJson(`${graph.url}/v1.0/not-json-token`, opts)
+      .catch((e: unknown) => e);
+    const looping = await (async () => {
+      for await (const _page of paginate(http, `${graph.url}/v1.0/loop`, {
+        ...opts,
+        listing: "loop",
+        maxPages: 5,
+      })) {
+        // consume
+      }
+    })().catch((e: unknown) => e);
+
+    expect(forbidden).toBeInstanceOf(GraphHttpError);
+    expect(forbidden.graphCode).toBe("Forbidden[redacted]");
+    expect(forbidden.requestId).toMatch(/^hdr-\[redacted\]-y+…$/);
+    expect(forbidden.requestId?.length).toBeLessThanOrEqual(128);
+    expect(forbidden.message).toContain("no[31m access");
+    expect(forbidden.message).not.toMatch(/[\p{Cc}\u202e]/u);
+    expect(forbidden.message.length).toBeLessThan(1500);
+    expect(broken).toMatchObject({ status: 0, requestId: undefined });
+    expect(looping).toBeInstanceOf(Error);
+    expect((looping as Error).message).toContain("t=[redacted]");
+    for (const error of [forbidden, broken, notJson, looping]) {
+      for (const shown of renderings(error)) expect(shown).not.toContain(bareToken);
+    }
+    const log = logLines.join("");
+    expect(log).toContain('"requestId":"ok-[redacted]"');
+    expect(log).not.toContain(bareToken);
   });
 });

@@ -148,6 +148,78 @@ describe("fault injection", () => {
     expect((await graph(sim, chatsPath(third))).status).toBe(200);
   });
 
+  it("http500 answers InternalServerError, with Retry-After when asked", async () => {
+    sim.setFaults([{ kind: "http500", retryAfterSeconds: 0, count: 1, routes: ["listUsers"] }]);
+    const failed = await graph(sim, "/v1.0/users");
+    expect(failed.status).toBe(500);
+    expect(failed.headers.get("retry-after")).toBe("0");
+    expect(errorOf(failed).code).toBe("InternalServerError");
+    expect((await graph(sim, "/v1.0/users")).status).toBe(200);
+  });
+
+  it("tokenRevoked answers 401 and keeps refusing that token, while another one gets through", async () => {
+    const issued = await fetch(`${sim.url}/${sim.tenantId}/oauth2/v2.0/token`, {
+      method: "POST",
+      body: new URLSearchParams({
+        grant_type: "client_credentials",
+        client_id: sim.clientId,
+        client_secret: sim.clientSecret,
+        scope: "https://graph.microsoft.com/.default",
+      }),
+    });
+    const { access_token: token } = (await issued.json()) as { access_token: string };
+    sim.setFaults([{ kind: "tokenRevoked", count: 1 }]);
+    const revoked = await graph(sim, chatsPath(user), { token });
+    expect(revoked.status).toBe(401);
+    expect(errorOf(revoked)).toMatchObject({
+      code: "InvalidAuthenticationToken",
+      message: "Lifetime validation failed, the token is expired.",
+    });
+    expect((await graph(sim, "/v1.0/users", { token })).status).toBe(401);
+    expect((await graph(sim, "/v1.0/users")).status).toBe(200);
+    sim.setFaults([]);
+    expect((await graph(sim, "/v1.0/users", { token })).status).toBe(200);
+  });
+
+  it("echoSecrets puts the bearer token in every header and every string of an error body", async () => {
+    sim.setFaults([{ kind: "echoSecrets" }, { kind: "userError", status: 403, users: [user] }]);
+    const ok = await graph(sim, chatsPath(other));
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("request-id")).toContain(sim.token);
+    expect(ok.headers.get("client-request-id")).toContain(sim.token);
+    expect(ok.headers.get("content-type")).not.toContain(sim.token);
+    expect(ok.json?.value).toBeDefined();
+
+    const forbidden = await graph(sim, chatsPath(user));
+    expect(forbidden.status).toBe(403);
+    const body = forbidden.json?.error as Record<string, unknown> & {
+      innerError: Record<string, string>;
+    };
+    for (const field of [body.code, body.message, ...Object.values(body.innerError)]) {
+      expect(field).toContain(sim.token);
+    }
+    for (const name of ["request-id", "client-request-id", "x-echo", "www-authenticate"]) {
+      expect(forbidden.headers.get(name), name).toContain(sim.token);
+    }
+  });
+
+  it("echoSecrets on the token route puts the posted client secret in its error", async () => {
+    sim.setFaults([{ kind: "echoSecrets", routes: ["token"] }]);
+    const answer = await fetch(`${sim.url}/${sim.tenantId}/oauth2/v2.0/token`, {
+      method: "POST",
+      body: new URLSearchParams({
+        grant_type: "client_credentials",
+        client_id: sim.clientId,
+        client_secret: "a-wrong-secret-to-echo",
+        scope: "https://graph.microsoft.com/.default",
+      }),
+    });
+    expect(answer.status).toBe(401);
+    const json = (await answer.json()) as { error: string; error_description: string };
+    expect(json.error_description).toContain("a-wrong-secret-to-echo");
+    expect(answer.headers.get("x-echo")).toBe("a-wrong-secret-to-echo");
+  });
+
   it("targets chats, and can be set through PUT /_sim/faults (invalid rules are refused)", async () => {
     const [a, b] = sim.state().chats;
     const put = (body: unknown) =>

@@ -31,14 +31,18 @@ export interface FaultCount {
 
 const BEFORE: readonly FaultKind[] = [
   "connectionReset",
+  "http500",
   "http503",
   "http504",
+  "tokenRevoked",
   "userError",
   "invalidContinuationToken",
 ];
 
 export class FaultEngine {
   private armed: ArmedRule[] = [];
+  /** Bearer tokens a `tokenRevoked` rule has retired. */
+  private readonly revokedTokens = new Set<string>();
 
   constructor(
     private readonly seed: number | string,
@@ -49,8 +53,9 @@ export class FaultEngine {
     this.set(rules);
   }
 
-  /** Replaces the rules; counters and PRNG streams start over. */
+  /** Replaces the rules; counters, PRNG streams and revoked tokens start over. */
   set(rules: readonly FaultRule[]): void {
+    this.revokedTokens.clear();
     this.armed = rules.map((rule, index) => ({
       rule,
       rng: Prng.from(this.seed, "fault", index, rule.kind),
@@ -70,7 +75,13 @@ export class FaultEngine {
   before(
     request: FaultRequest,
   ): Fired<
-    "connectionReset" | "http503" | "http504" | "userError" | "invalidContinuationToken"
+    | "connectionReset"
+    | "http500"
+    | "http503"
+    | "http504"
+    | "tokenRevoked"
+    | "userError"
+    | "invalidContinuationToken"
   > | null {
     for (const armed of this.armed) {
       const { rule } = armed;
@@ -80,6 +91,21 @@ export class FaultEngine {
       if (this.fire(armed, request)) return rule as Fired<"http503">;
     }
     return null;
+  }
+
+  revoke(token: string): void {
+    this.revokedTokens.add(token);
+  }
+
+  isRevoked(token: string): boolean {
+    return this.revokedTokens.has(token);
+  }
+
+  /** Whether the answer to this request is to echo the request's credentials. */
+  echoes(request: FaultRequest): boolean {
+    return this.armed.some(
+      (armed) => armed.rule.kind === "echoSecrets" && this.fire(armed, request),
+    );
   }
 
   /** Extra delay from `slow` rules that fire. */

@@ -33,6 +33,24 @@ export const faultRuleSchema = z.discriminatedUnion("kind", [
     retryAfterSeconds: z.number().nonnegative().optional(),
     ...targeting,
   }),
+  /** 500 Internal Server Error, optionally with Retry-After. */
+  z.object({
+    kind: z.literal("http500"),
+    retryAfterSeconds: z.number().nonnegative().optional(),
+    ...targeting,
+  }),
+  /**
+   * 401 InvalidAuthenticationToken, and the token the request carried stays refused from
+   * then on, as a token revoked or expired early: only a new token gets through.
+   */
+  z.object({ kind: z.literal("tokenRevoked"), ...targeting }),
+  /**
+   * The request's credentials come back in the answer (a broken proxy, a hostile Graph):
+   * its bearer token, or on the token route the client secret or assertion it posted, is
+   * appended to every header (but Content-Type and Retry-After) and to every string field
+   * of an error body. Name `token` in `routes` to include the token endpoint.
+   */
+  z.object({ kind: z.literal("echoSecrets"), ...targeting }),
   /** The socket is destroyed without a response. */
   z.object({ kind: z.literal("connectionReset"), ...targeting }),
   /** The response is held back `delayMs` more (on top of `latencyMs`). */

@@ -18,6 +18,7 @@ import { listChats } from "../routes/list-chats.ts";
 import { listMembers } from "../routes/list-members.ts";
 import { getOperation, listOperations } from "../routes/operations.ts";
 import { getUser, listUsers } from "../routes/users.ts";
+import { echoSecrets, requestSecrets } from "../faults/echo-secrets.ts";
 import type { FaultRequest } from "../faults/fault-engine.ts";
 import type { GraphRequest, SimContext } from "./context.ts";
 import { graphErrorBody, serializePage, type RouteOutput } from "./graph-response.ts";
@@ -131,6 +132,10 @@ async function handle(ctx: SimContext, req: IncomingMessage, res: ServerResponse
   answer ??=
     guard(ctx, graphReq, notes, error, faultReq, faultScope) ??
     run(ctx, graphReq, ids, notes, error, faultReq);
+  if (!("reset" in answer) && ctx.faults.echoes(faultReq)) {
+    notes.fault ??= "echoSecrets";
+    answer = echoSecrets(answer, requestSecrets(req.headers, body));
+  }
   const slowMs = ctx.faults.delayMs(faultReq);
   if (slowMs > 0) notes.fault ??= "slow";
   if (ctx.settings.latencyMs + slowMs > 0) await sleep(ctx.settings.latencyMs + slowMs);
@@ -167,6 +172,7 @@ function guard(
   if (GRAPH_ROUTE_KINDS.includes(req.route.kind)) {
     const auth = ctx.issuer.check(headerValue(req, "authorization"));
     if (!auth.ok) return error(new SimError(401, "InvalidAuthenticationToken", auth.message));
+    if (ctx.faults.isRevoked(bearerToken(req))) return error(revokedToken());
     const decision = ctx.throttler.admit(req.route.kind, {
       userId: faultReq.userId,
       chatId: faultReq.chatId,
@@ -188,14 +194,17 @@ function guard(
   switch (fault.kind) {
     case "connectionReset":
       return { reset: true };
+    case "tokenRevoked":
+      ctx.faults.revoke(bearerToken(req));
+      return error(revokedToken());
+    case "http500":
+      return error(
+        new SimError(500, "InternalServerError", "An internal server error occurred."),
+        retryAfterHeaders(ctx, notes, fault.retryAfterSeconds, faultScope),
+      );
     case "http503":
     case "http504": {
-      const headers: Record<string, string> = {};
-      if (fault.retryAfterSeconds !== undefined) {
-        notes.retryAfter = String(fault.retryAfterSeconds);
-        headers["Retry-After"] = notes.retryAfter;
-        notes.sent.push(ctx.tracker.expect(faultScope, fault.retryAfterSeconds * 1000));
-      }
+      const headers = retryAfterHeaders(ctx, notes, fault.retryAfterSeconds, faultScope);
       return fault.kind === "http503"
         ? error(
             new SimError(
@@ -290,6 +299,31 @@ async function readBody(req: IncomingMessage): Promise<string> {
     chunks.push(buffer);
   }
   return Buffer.concat(chunks).toString("utf8");
+}
+
+function retryAfterHeaders(
+  ctx: SimContext,
+  notes: Notes,
+  retryAfterSeconds: number | undefined,
+  faultScope: string,
+): Record<string, string> {
+  if (retryAfterSeconds === undefined) return {};
+  notes.retryAfter = String(retryAfterSeconds);
+  notes.sent.push(ctx.tracker.expect(faultScope, retryAfterSeconds * 1000));
+  return { "Retry-After": notes.retryAfter };
+}
+
+/** What Graph says to a token revoked (or expired early) before its stated lifetime. */
+function revokedToken(): SimError {
+  return new SimError(
+    401,
+    "InvalidAuthenticationToken",
+    "Lifetime validation failed, the token is expired.",
+  );
+}
+
+function bearerToken(req: { headers: IncomingMessage["headers"] }): string {
+  return /^Bearer\s+(\S+)/i.exec(headerValue(req, "authorization") ?? "")?.[1] ?? "";
 }
 
 function headerValue(

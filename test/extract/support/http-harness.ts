@@ -1,7 +1,8 @@
 import { defineGraphConfig, type GraphConfigInput } from "../../../src/extract/graph-config.ts";
 import { createGraphHttpClient, type GraphHttpClient } from "../../../src/extract/http-client.ts";
+import type { TokenProvider } from "../../../src/extract/auth.ts";
 import type { RateLimiter, RateLimitTarget } from "../../../src/extract/rate-limiter.ts";
-import type { ExtractLogger } from "../../../src/extract/runtime.ts";
+import type { ExtractLogger, Now, Sleep } from "../../../src/extract/runtime.ts";
 
 /** Distinctive, so a search for it in errors and logs cannot match anything else. */
 export const testToken = "eyJ0eXAi.TEST-BEARER-7f3a9c51d2.signature";
@@ -35,11 +36,16 @@ export interface Harness {
   readonly tokenRequests: () => number;
 }
 
-export function buildClient(
-  baseUrl: string,
-  overrides: Partial<Omit<GraphConfigInput, "auth" | "baseUrl">> & { logger?: ExtractLogger } = {},
-): Harness {
-  const { logger, ...configOverrides } = overrides;
+export interface HarnessOptions extends Partial<Omit<GraphConfigInput, "auth" | "baseUrl">> {
+  readonly logger?: ExtractLogger;
+  /** A clock for the client; its sleeps are recorded and then passed to `clock.sleep`. */
+  readonly clock?: { readonly now: Now; readonly sleep: Sleep };
+  readonly limiter?: RateLimiter;
+  readonly tokenProvider?: TokenProvider;
+}
+
+export function buildClient(baseUrl: string, overrides: HarnessOptions = {}): Harness {
+  const { logger, clock, limiter: givenLimiter, tokenProvider, ...configOverrides } = overrides;
   const config = defineGraphConfig({
     baseUrl,
     auth: { kind: "static", token: testToken },
@@ -57,17 +63,18 @@ export function buildClient(
   const sleeps: number[] = [];
   let tokenRequests = 0;
   const http = createGraphHttpClient(config, {
-    tokenProvider: {
+    tokenProvider: tokenProvider ?? {
       getToken: () => {
         tokenRequests++;
         return Promise.resolve(testToken);
       },
     },
-    limiter,
+    limiter: givenLimiter ?? limiter,
     sleep: (ms) => {
       sleeps.push(ms);
-      return Promise.resolve();
+      return clock ? clock.sleep(ms) : Promise.resolve();
     },
+    now: clock?.now,
     random: () => 0.5,
     logger,
   });
