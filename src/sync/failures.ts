@@ -1,4 +1,4 @@
-import { DatabaseError, GraphHttpError, SyncError } from "../errors.ts";
+import { AuthError, DatabaseError, GraphHttpError, GraphUnavailableError } from "../errors.ts";
 import type { Stream } from "./ports.ts";
 
 /** One user's (or one of its chats') failure, as the run records and reports it. */
@@ -19,13 +19,10 @@ export function isDataError(error: unknown): boolean {
   return error.sqlState.startsWith("22") || error.sqlState.startsWith("54");
 }
 
-/** Error classes that make every other user fail too: the run stops instead of trying each. */
-const FATAL_ERROR_NAMES = new Set(["AuthError", "GraphUnavailableError"]);
-
 /** Errors that make every other user fail too (auth, the database, Graph down): stop the run. */
 export function isFatal(error: unknown): boolean {
   if (error instanceof DatabaseError) return !isDataError(error);
-  if (error instanceof SyncError && FATAL_ERROR_NAMES.has(error.name)) return true;
+  if (error instanceof AuthError || error instanceof GraphUnavailableError) return true;
   return error instanceof GraphHttpError && error.status === 401;
 }
 
