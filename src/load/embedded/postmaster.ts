@@ -123,7 +123,7 @@ export async function stopPostmaster(server: Postmaster): Promise<void> {
   }
 }
 
-async function readPidFile(clusterDir: string): Promise<Postmaster | null> {
+export async function readPidFile(clusterDir: string): Promise<Postmaster | null> {
   let text: string;
   try {
     text = await readFile(path.join(clusterDir, "postmaster.pid"), "utf8");

@@ -5,12 +5,13 @@
  * checks again (a command may just have taken one), stops the server and ends. It also
  * ends when another watchdog took over.
  */
+import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { dataDirLayout } from "./layout.ts";
 import { liveLeases } from "./leases.ts";
-import { runningPostmaster, stopPostmaster } from "./postmaster.ts";
-import { isAlive } from "./processes.ts";
+import { readPidFile, runningPostmaster, stopPostmaster, type Postmaster } from "./postmaster.ts";
+import { isAlive, processId, type ProcessId } from "./processes.ts";
 import { withServerLock } from "./server-lock.ts";
 import { clearWatchdog, readWatchdog } from "./watchdog.ts";
 
@@ -27,9 +28,21 @@ async function replaced(): Promise<boolean> {
 }
 
 async function watch(): Promise<void> {
+  let seen = null as { server: Postmaster; id: ProcessId } | null;
   for (;;) {
     await sleep(POLL_MS);
+    if (!existsSync(layout.dataDir)) {
+      // DATA_DIR deleted under a running server (rm -rf of a throwaway folder): no lock,
+      // no leases left to ask; stop the server last seen, if it is still that process.
+      if (seen && isAlive(seen.id)) {
+        say(`${layout.dataDir} was removed: stopping its server (pid ${seen.server.pid})`);
+        await stopPostmaster(seen.server);
+      }
+      return;
+    }
     if (await replaced()) return;
+    const server = await readPidFile(clusterDir);
+    if (server && server.pid !== seen?.server.pid) seen = { server, id: processId(server.pid) };
     if ((await liveLeases(layout.leasesDir, { sweep: false })).length > 0) continue;
     const stopped = await withServerLock(layout.lockFile, async () => {
       if (await replaced()) return true;
