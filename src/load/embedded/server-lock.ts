@@ -2,8 +2,11 @@ import lockfile from "proper-lockfile";
 
 /** Long enough for a first start (initdb, the password, the server) on a busy machine. */
 const WAIT = { retries: 1200, factor: 1, minTimeout: 100, maxTimeout: 100 };
-/** A holder killed mid-start leaves the lock; others take it over after this long. */
-const STALE_MS = 15_000;
+/**
+ * A holder killed mid-start leaves the lock; others (the watchdog among them) take it
+ * over after this long. The holder refreshes it every STALE_MS / 2.
+ */
+const STALE_MS = 10_000;
 
 /**
  * Runs `fn` while holding DATA_DIR's server lock, so starting, adopting, stopping the

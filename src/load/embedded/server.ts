@@ -14,12 +14,11 @@ import {
   stopPostmaster,
   type Postmaster,
 } from "./postmaster.ts";
-import { isAlive } from "./processes.ts";
 import { withServerLock } from "./server-lock.ts";
 import { serverUser, type ServerUser } from "./server-user.ts";
 import { DEFAULT_SHARED_ROOT } from "./shared-root.ts";
 import { verifyServer } from "./verify-server.ts";
-import { ensureWatchdog, readWatchdog } from "./watchdog.ts";
+import { ensureWatchdog } from "./watchdog.ts";
 
 /** Lines worth an operator's eye: adoption, stale files, password rotation, relocation. */
 export interface EmbeddedLog {
@@ -154,6 +153,13 @@ async function serve(context: Context, known: Served | null): Promise<Served> {
     options.sharedRoot ?? DEFAULT_SHARED_ROOT,
     (m) => log.info(m),
   );
+  // The watchdog first: if this process dies anywhere below (SIGKILL in the middle of a
+  // start), the server it started still does not outlive it.
+  const newWatchdog = await ensureWatchdog(
+    layout,
+    location.dir,
+    options.persistent ? [] : removable(layout, location),
+  );
   let password = (await readPassword(layout.passFile)) ?? known?.password ?? null;
   if (!location.exists) {
     password = newPassword();
@@ -176,21 +182,19 @@ async function serve(context: Context, known: Served | null): Promise<Served> {
       `the embedded Postgres superuser has a new random password, kept in ${layout.passFile}`,
     );
   }
-  if (server) {
-    const watchdog = await readWatchdog(layout);
-    if (!watchdog || !isAlive(watchdog)) {
-      log.warn(
-        `adopting the embedded Postgres (pid ${server.pid}, port ${server.port}) left running by a process that is gone: it stops when its last user ends`,
-      );
-    }
-  } else {
+  if (server && newWatchdog) {
+    log.warn(
+      `adopting the embedded Postgres (pid ${server.pid}, port ${server.port}) left running by a process that is gone: it stops when its last user ends`,
+    );
+  }
+  if (!server) {
     const port = known?.port ?? (options.port === 0 ? await freePort() : options.port);
+    await writePassFile(layout.passFile, password, port);
     server = await startPostmaster(location.dir, port, { ...io, logFile: layout.logFile });
   }
   await writePassFile(layout.passFile, password, server.port);
   const served: Served = { location, port: server.port, password };
   await verifyServer(urlFor(served), location.dir, layout.passFile);
-  await ensureWatchdog(layout, location.dir, options.persistent ? [] : removable(layout, location));
   return served;
 }
 
