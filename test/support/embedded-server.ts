@@ -5,10 +5,24 @@
  */
 import { chmodSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { readlink, rm } from "node:fs/promises";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 
-export { freePort } from "../../src/load/embedded/free-port.ts";
+/** A port nothing listens on now: each test's server gets its own, never the default 54329. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer().on("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      probe.close(() =>
+        typeof address === "object" && address
+          ? resolve(address.port)
+          : reject(new Error("no port")),
+      );
+    });
+  });
+}
 
 /** The server running on DATA_DIR's cluster (through DATA_DIR/pg, symlink or not), or null. */
 export function serverOf(dataDir: string): { pid: number; port: number; ready: boolean } | null {

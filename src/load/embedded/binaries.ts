@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { chmod, cp, lstat, readdir, readFile, rename, rm } from "node:fs/promises";
+import { chmod, cp, lstat, readdir, readFile, realpath, rename, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -55,7 +55,8 @@ export async function runnableBinaries(
   if (!existsSync(path.join(target, "bin", "postgres"))) {
     const staging = `${target}.copy-${process.pid}`;
     await rm(staging, { recursive: true, force: true });
-    await cp(packaged.root, staging, { recursive: true, verbatimSymlinks: true });
+    // From the real folder: a symlinked root would otherwise be copied as the link.
+    await cp(await realpath(packaged.root), staging, { recursive: true, verbatimSymlinks: true });
     await readableByAll(staging);
     // Another process may have finished the same copy first: then theirs stays.
     await rename(staging, target).catch(() => rm(staging, { recursive: true, force: true }));
