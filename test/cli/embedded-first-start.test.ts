@@ -31,7 +31,7 @@ function tempDir(prefix: string): string {
   return dir;
 }
 
-describe("first start of the embedded server", () => {
+describe("first start of the embedded server", { timeout: 180_000 }, () => {
   it("works from a checkout in a folder only its owner may enter, with no stack trace and no password shown", async () => {
     const home = tempDir("tcs-home-"); // mkdtemp: mode 0700, as root's home
     expect(statSync(home).mode & 0o777).toBe(0o700);

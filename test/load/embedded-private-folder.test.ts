@@ -37,60 +37,64 @@ function tempDir(prefix: string, mode: number): string {
   return dir;
 }
 
-describe("a checkout in a folder only its owner may enter (mode 0700)", () => {
-  it("the embedded server starts with DATA_DIR and the binaries inside it, and leaves nothing behind", async () => {
-    const home = tempDir("tcs-private-home-", 0o700);
-    const checkout = path.join(home, "teams-chat-sync");
-    mkdirSync(checkout);
-    // The binaries as node_modules holds them, inside the private folder.
-    const binaries = path.join(checkout, "postgres-binaries");
-    symlinkSync((await packagedBinaries()).root, binaries);
-    const dataDir = path.join(checkout, ".data");
-    const sharedRoot = path.join(tempDir("tcs-shared-root-", 0o755), "teams-chat-sync");
+describe(
+  "a checkout in a folder only its owner may enter (mode 0700)",
+  { timeout: 180_000 },
+  () => {
+    it("the embedded server starts with DATA_DIR and the binaries inside it, and leaves nothing behind", async () => {
+      const home = tempDir("tcs-private-home-", 0o700);
+      const checkout = path.join(home, "teams-chat-sync");
+      mkdirSync(checkout);
+      // The binaries as node_modules holds them, inside the private folder.
+      const binaries = path.join(checkout, "postgres-binaries");
+      symlinkSync((await packagedBinaries()).root, binaries);
+      const dataDir = path.join(checkout, ".data");
+      const sharedRoot = path.join(tempDir("tcs-shared-root-", 0o755), "teams-chat-sync");
 
-    const server = await startEmbeddedPostgres({
-      dir: dataDir,
-      port: 0,
-      persistent: false,
-      sharedRoot,
-      binariesRoot: binaries,
-    });
-    let clusterDir: string;
-    try {
-      const client = new pg.Client({ connectionString: server.url });
-      await client.connect();
-      const { rows } = await client.query<{ dir: string }>(
-        "select current_setting('data_directory') as dir",
-      );
-      await client.end();
-      clusterDir = rows[0]?.dir ?? "";
-      expect(realpathSync(clusterDir)).toBe(realpathSync(path.join(dataDir, "pg")));
-      // The password stays in DATA_DIR, root's (the owner's) alone.
-      expect(path.dirname(server.passFile)).toBe(dataDir);
-      expect(statSync(server.passFile).mode & 0o777).toBe(0o600);
-      if (isRoot) {
-        expect(lstatSync(path.join(dataDir, "pg")).isSymbolicLink()).toBe(true);
-        expect(clusterDir.startsWith(path.join(sharedRoot, "clusters") + path.sep)).toBe(true);
-        expect(existsSync(path.join(sharedRoot, "binaries"))).toBe(true);
-        expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+      const server = await startEmbeddedPostgres({
+        dir: dataDir,
+        port: 0,
+        persistent: false,
+        sharedRoot,
+        binariesRoot: binaries,
+      });
+      let clusterDir: string;
+      try {
+        const client = new pg.Client({ connectionString: server.url });
+        await client.connect();
+        const { rows } = await client.query<{ dir: string }>(
+          "select current_setting('data_directory') as dir",
+        );
+        await client.end();
+        clusterDir = rows[0]?.dir ?? "";
+        expect(realpathSync(clusterDir)).toBe(realpathSync(path.join(dataDir, "pg")));
+        // The password stays in DATA_DIR, root's (the owner's) alone.
+        expect(path.dirname(server.passFile)).toBe(dataDir);
+        expect(statSync(server.passFile).mode & 0o777).toBe(0o600);
+        if (isRoot) {
+          expect(lstatSync(path.join(dataDir, "pg")).isSymbolicLink()).toBe(true);
+          expect(clusterDir.startsWith(path.join(sharedRoot, "clusters") + path.sep)).toBe(true);
+          expect(existsSync(path.join(sharedRoot, "binaries"))).toBe(true);
+          expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+        }
+      } finally {
+        await server.stop();
       }
-    } finally {
-      await server.stop();
-    }
-    // A throwaway DATA_DIR goes whole, the relocated cluster with it.
-    expect(existsSync(dataDir)).toBe(false);
-    expect(existsSync(clusterDir)).toBe(false);
-  });
+      // A throwaway DATA_DIR goes whole, the relocated cluster with it.
+      expect(existsSync(dataDir)).toBe(false);
+      expect(existsSync(clusterDir)).toBe(false);
+    });
 
-  it("when no place the postgres user can reach can be used, the error is one line that says what to set", async () => {
-    const open = tempDir("tcs-shared-open-", 0o777);
-    const nobody = { name: "nobody", uid: 65534, gid: 65534 };
-    const error = await ensureSharedRoot(open, nobody).then(
-      () => null,
-      (e: unknown) => e as Error,
-    );
-    expect(error).toBeInstanceOf(Error);
-    expect(error?.message).not.toContain("\n");
-    expect(error?.message).toMatch(/set DATA_DIR to a folder .* or DATABASE_URL/);
-  });
-});
+    it("when no place the postgres user can reach can be used, the error is one line that says what to set", async () => {
+      const open = tempDir("tcs-shared-open-", 0o777);
+      const nobody = { name: "nobody", uid: 65534, gid: 65534 };
+      const error = await ensureSharedRoot(open, nobody).then(
+        () => null,
+        (e: unknown) => e as Error,
+      );
+      expect(error).toBeInstanceOf(Error);
+      expect(error?.message).not.toContain("\n");
+      expect(error?.message).toMatch(/set DATA_DIR to a folder .* or DATABASE_URL/);
+    });
+  },
+);

@@ -45,7 +45,7 @@ function withPassword(url: string, password: string): string {
   return u.toString();
 }
 
-describe("the embedded server's password", () => {
+describe("the embedded server's password", { timeout: 180_000 }, () => {
   it("is random per DATA_DIR, kept in a 0600 passfile, and the fixed one of earlier versions is refused", async () => {
     const [a, b] = [await start(newDataDir()), await start(newDataDir())];
     try {
@@ -115,7 +115,7 @@ describe("the embedded server's password", () => {
   });
 });
 
-describe("the embedded server's environment", () => {
+describe("the embedded server's environment", { timeout: 180_000 }, () => {
   it("holds none of the operator's secrets: COPY FROM PROGRAM 'env' shows no token", async () => {
     const canary = `canary-${Date.now()}-secret`;
     const saved = { ...process.env };

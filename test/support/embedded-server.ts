@@ -3,7 +3,7 @@
  * its passfile, its processes. For the tests of the embedded server's rules
  * (test/load/embedded-*.test.ts, test/cli/embedded-lifecycle.test.ts).
  */
-import { chmodSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync } from "node:fs";
 import { readlink, rm } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
@@ -58,15 +58,6 @@ export function embeddedUrl(dataDir: string): string {
     .find((l) => l.startsWith("127.0.0.1:"));
   const [, port, , user, password] = (line ?? "").split(":");
   return `postgres://${user}:${password}@127.0.0.1:${port}/postgres`;
-}
-
-/** Pids of the processes holding a lease on DATA_DIR's server. */
-export function leaseHolders(dataDir: string): number[] {
-  try {
-    return readdirSync(path.join(dataDir, "leases")).map((name) => Number(name.split("-")[0]));
-  } catch {
-    return [];
-  }
 }
 
 /** The watchdog's pid, from DATA_DIR/watchdog.json. */
