@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { realpathSync } from "node:fs";
 import { open, readFile, rm } from "node:fs/promises";
+import net from "node:net";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { PgBinaries } from "./binaries.ts";
@@ -34,7 +35,10 @@ export async function runningPostmaster(
   if (!found) return null;
   const args = processArgs(found.pid);
   const alive = isAlive(processId(found.pid));
-  if (alive && (args === null || isServerOf(args, clusterDir))) return found;
+  // Without /proc (macOS) the process cannot be named: it must at least answer on the
+  // port; verify-server.ts then compares its data directory with ours.
+  const ours = args === null ? await listens(found.port) : isServerOf(args, clusterDir);
+  if (alive && ours) return found;
   await rm(path.join(clusterDir, "postmaster.pid"), { force: true });
   log(
     alive
@@ -135,6 +139,19 @@ export async function readPidFile(clusterDir: string): Promise<Postmaster | null
   const port = Number(lines[3]);
   if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(port)) return null;
   return { pid, port, status: (lines[7] ?? "").trim() };
+}
+
+function listens(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: "127.0.0.1", port, timeout: 5_000 });
+    const done = (answer: boolean): void => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+    socket.once("timeout", () => done(false));
+  });
 }
 
 function isServerOf(args: readonly string[], clusterDir: string): boolean {
