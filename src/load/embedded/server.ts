@@ -118,22 +118,30 @@ export async function startEmbeddedPostgres(
     port: served.port,
     dir: served.location.dir,
     passFile: layout.passFile,
-    psql: `PGPASSFILE=${layout.passFile} psql -h 127.0.0.1 -p ${served.port} -U ${SUPERUSER} postgres`,
+    psql: `PGPASSFILE=${shellWord(layout.passFile)} psql -h 127.0.0.1 -p ${served.port} -U ${SUPERUSER} postgres`,
     async ensureRunning() {
-      current = await withServerLock(layout.lockFile, async () => {
-        const server = await runningPostmaster(current.location.dir, (m) => log.warn(m));
-        if (server?.status === "ready") return current;
-        log.warn(`the embedded Postgres on port ${current.port} is gone: starting it again`);
-        return serve(context, current);
-      });
+      current = await withServerLock(
+        layout.lockFile,
+        async () => {
+          const server = await runningPostmaster(current.location.dir, (m) => log.warn(m));
+          if (server?.status === "ready") return current;
+          log.warn(`the embedded Postgres on port ${current.port} is gone: starting it again`);
+          return serve(context, current);
+        },
+        (m) => log.warn(m),
+      );
     },
     async stop() {
       if (stopped) return;
       stopped = true;
-      const last = await withServerLock(layout.lockFile, async () => {
-        await dropLease(lease);
-        return stopUnused(context, current.location.dir);
-      });
+      const last = await withServerLock(
+        layout.lockFile,
+        async () => {
+          await dropLease(lease);
+          return stopUnused(context, current.location.dir);
+        },
+        (m) => log.warn(m),
+      );
       if (last && !options.persistent) await removeAll(layout, current.location);
     },
   };
@@ -231,4 +239,9 @@ function urlFor(served: Served): string {
 /** For the lease file: which command holds it (no arguments, they are nobody's business). */
 function commandName(): string {
   return [path.basename(process.argv[1] ?? "node"), process.argv[2] ?? ""].join(" ").trim();
+}
+
+/** A path as one shell word, quoted only when it needs to be. */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }
