@@ -10,6 +10,7 @@ import {
 import { migrateToLatest, openDatabase, type Database } from "../load/index.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { openDatabaseTarget, type DatabaseTarget } from "./database-target.ts";
+import { shutdownSignal } from "./signals.ts";
 
 /** What every command starts from: the parsed environment and a logger. */
 export interface App {
@@ -31,19 +32,25 @@ export interface Warehouse {
 
 /**
  * Opens the warehouse (DATABASE_URL or the embedded Postgres), applies pending
- * migrations when asked, runs `fn`, and closes everything whatever happens.
+ * migrations when asked, runs `fn`, and closes everything whatever happens. SIGINT and
+ * SIGTERM are handled from the start for every command (signals.ts): the first lets the
+ * work in flight finish and then releases the warehouse, so no command leaves the
+ * embedded server behind; `fn` reads the same stop request from `shutdownSignal()`.
  */
 export async function withWarehouse<T>(
   app: App,
   options: { migrate: boolean },
   fn: (warehouse: Warehouse) => Promise<T>,
 ): Promise<T> {
+  const stop = shutdownSignal();
   const target = await openDatabaseTarget(app.env, app.logger);
   const { db, close } = openDatabase(target.url, {
     preparedStatements: app.env.preparedStatements,
   });
   try {
     app.logger.debug({ database: target.description }, "warehouse");
+    // Stopped while the server was starting: nothing was begun, nothing to finish.
+    if (stop.aborted) throw stop.reason;
     await checkConnection(db, target);
     if (options.migrate) await migrateOrThrow(db, app.logger);
     return await fn({ db, target });

@@ -3,21 +3,25 @@ import { startEmbeddedPostgres, type RunningPostgres } from "../load/embedded-po
 import type { Logger } from "../log.ts";
 
 export interface DatabaseTarget {
+  /** Holds the password: for connecting only, never for printing. */
   readonly url: string;
-  /** Human words for where the data is, for messages (no password). */
+  /** Human words for where the data is and how to look at it, for messages (no password). */
   readonly description: string;
+  /** Between long pauses (scheduled runs): brings the embedded server back if it went away. */
+  ensureAvailable(): Promise<void>;
   release(): Promise<void>;
 }
 
 /**
  * DATABASE_URL when set; otherwise the persistent embedded Postgres under DATA_DIR,
- * started for the duration of the command.
+ * shared with the other commands using it for as long as this one runs.
  */
 export async function openDatabaseTarget(env: EnvConfig, logger: Logger): Promise<DatabaseTarget> {
   if (env.databaseUrl !== undefined) {
     return {
       url: env.databaseUrl,
       description: `Postgres at ${redactUrl(env.databaseUrl)}`,
+      ensureAvailable: async () => undefined,
       release: async () => undefined,
     };
   }
@@ -27,18 +31,21 @@ export async function openDatabaseTarget(env: EnvConfig, logger: Logger): Promis
       dir: env.dataDir,
       port: env.embeddedPostgresPort,
       persistent: true,
-      onLog: (line) => logger.trace({ postgres: line }, "embedded postgres"),
+      log: {
+        info: (message) => logger.info({ dataDir: env.dataDir }, message),
+        warn: (message) => logger.warn({ dataDir: env.dataDir }, message),
+      },
     });
   } catch (cause) {
     throw new Error(
-      `could not start the embedded Postgres under ${env.dataDir} on port ${env.embeddedPostgresPort}: ` +
-        `set DATABASE_URL to use another server, or EMBEDDED_POSTGRES_PORT / DATA_DIR`,
+      `could not start the embedded Postgres of DATA_DIR ${env.dataDir} (set DATABASE_URL to use another server)`,
       { cause },
     );
   }
   return {
     url: server.url,
-    description: `embedded Postgres in ${server.dir} (while a command runs: psql ${server.url})`,
+    description: `embedded Postgres in ${server.dir} (psql: ${server.psql})`,
+    ensureAvailable: () => server.ensureRunning(),
     release: () => server.stop(),
   };
 }

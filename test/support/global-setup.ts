@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
@@ -15,7 +15,9 @@ declare module "vitest" {
  * Provides one Postgres server for the whole test run:
  * - TEST_DATABASE_URL when set (its user needs CREATEDB);
  * - a testcontainers Postgres when TEST_PG=container (needs a container runtime);
- * - otherwise an embedded Postgres in a temporary directory, removed at the end.
+ * - otherwise an embedded Postgres in a temporary directory, under the same rules as the
+ *   app's: a free port, a random password, and a watchdog that stops the server and
+ *   removes the directory if the runner is killed.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const fromEnv = process.env.TEST_DATABASE_URL;
@@ -32,14 +34,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     };
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), "tcs-test-pg-"));
-  // If the runner is killed, at least the files go; the server dies with its parent.
-  const removeOnExit = (): void => rmSync(dir, { recursive: true, force: true });
-  process.once("exit", removeOnExit);
   const pg = await startEmbeddedPostgres({ dir, port: 0, persistent: false });
   project.provide("adminDatabaseUrl", pg.url);
-  return async () => {
-    await pg.stop();
-    process.removeListener("exit", removeOnExit);
-    removeOnExit();
-  };
+  return () => pg.stop();
 }

@@ -8,7 +8,7 @@ import { defaultSyncOptions } from "../../sync/options.ts";
 import { createApp, createExtractor, withWarehouse } from "../app.ts";
 import { lockedSync } from "../locked-sync.ts";
 import { createProgressBar } from "../progress.ts";
-import { abortOnSignals } from "../signals.ts";
+import { abortOnSignals, shutdownSignal } from "../signals.ts";
 import { exitCodeFor, formatSummary } from "../summary.ts";
 import { nonNegativeInt, positiveInt } from "../sync-flags.ts";
 
@@ -82,7 +82,7 @@ export function demoCommand(): Command {
           );
           console.log("\nexample analyst query: the largest chats and their last activity\n");
           console.log(await exampleQuery(db));
-          if (flags.serve) await serveUntilInterrupted(target.url, sim.url);
+          if (flags.serve) await serveUntilInterrupted(target.description, sim.url);
           else
             console.log(
               `\nrun it again for an incremental sync; \`npm start -- --serve\` keeps the database up for psql.`,
@@ -139,12 +139,11 @@ async function exampleQuery(db: Kysely<Database>): Promise<string> {
   ].join("\n");
 }
 
-async function serveUntilInterrupted(databaseUrl: string, graphUrl: string): Promise<void> {
+async function serveUntilInterrupted(database: string, graphUrl: string): Promise<void> {
   console.log(
-    `\nserving until Ctrl-C:\n  psql ${databaseUrl}\n  GRAPH_BASE_URL=${graphUrl} (token: sim-access-token)`,
+    `\nserving until Ctrl-C:\n  ${database}\n  GRAPH_BASE_URL=${graphUrl} (token: sim-access-token)`,
   );
-  await new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
-  });
+  const stop = shutdownSignal();
+  if (stop.aborted) return;
+  await new Promise<void>((resolve) => stop.addEventListener("abort", () => resolve()));
 }

@@ -70,6 +70,9 @@ export function scheduleCommand(): Command {
             return rows[0]?.at ?? null;
           },
           runOnce: async () => {
+            // The embedded server may have gone away since the last tick (killed, OOM,
+            // a reboot of its host); it is started again rather than failing every tick.
+            await target.ensureAvailable();
             const result = await lockedSync(app, options, {
               graph,
               db,
