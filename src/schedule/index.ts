@@ -2,6 +2,7 @@ export { parseCronExpression, type CronSchedule } from "./cron-expression.ts";
 export { CRON_HELP } from "./cron-fields.ts";
 export {
   acquireRunLock,
+  DEFAULT_RUN_LOCK_TIMING,
   describeRunLockHolder,
   findRunLockHolder,
   RUN_LOCK_KEY,
@@ -10,6 +11,7 @@ export {
   type RunLock,
   type RunLockBusy,
   type RunLockHolder,
+  type RunLockTiming,
 } from "./run-lock.ts";
 export {
   runScheduler,
