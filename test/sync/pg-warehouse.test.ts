@@ -6,18 +6,17 @@
  * SQLSTATE; a write under a lock that is no longer ours stops at once.
  */
 import { randomBytes } from "node:crypto";
-import { Writable } from "node:stream";
 import { sql } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DatabaseError } from "../../src/errors.ts";
 import { openDatabase, RunLockLostError } from "../../src/load/index.ts";
-import { createLogger } from "../../src/log.ts";
 import { acquireRunLock, type RunLock } from "../../src/schedule/run-lock.ts";
-import { pgWarehouse, type PgWarehouseOptions } from "../../src/sync/pg-warehouse.ts";
+import { pgWarehouse } from "../../src/sync/pg-warehouse.ts";
 import type { RunCounts, Warehouse } from "../../src/sync/warehouse.ts";
 import { chatRow, listed, operationRow } from "../load/fixtures.ts";
 import { useWarehouse } from "../load/warehouse.ts";
+import { captureLog, type LogLine } from "../support/captured-log.ts";
 
 const warehouse = useWarehouse();
 const url = (): string => warehouse.database.url;
@@ -31,29 +30,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await lock.release();
 });
-
-interface LogLine {
-  level: number;
-  msg: string;
-  operation?: string;
-  sqlState?: string | null;
-  reason?: string;
-  attempt?: number;
-  delayMs?: number;
-}
-
-/** A logger at warn whose lines land in `lines`. */
-function capture(lines: LogLine[]): PgWarehouseOptions["logger"] {
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString("utf8").split("\n")) {
-        if (line.trim()) lines.push(JSON.parse(line) as LogLine);
-      }
-      done();
-    },
-  });
-  return createLogger({ level: "warn", destination });
-}
 
 const COUNTS: RunCounts = {
   usersTotal: 2,
@@ -85,7 +61,7 @@ async function withTerminatedBackend<T>(
 ): Promise<{ result: T; retries: LogLine[]; terminated: number }> {
   const admin = new pg.Client({ connectionString: url() });
   await admin.connect();
-  const lines: LogLine[] = [];
+  const log = captureLog();
   let released = false;
   const release = async (): Promise<void> => {
     if (released) return;
@@ -96,7 +72,7 @@ async function withTerminatedBackend<T>(
     await admin.query("BEGIN");
     await admin.query(`LOCK TABLE teams.${table} IN ACCESS EXCLUSIVE MODE`);
     const w = pgWarehouse(warehouse.db, {
-      logger: capture(lines),
+      logger: log.logger,
       fence: lock,
       random: () => 0,
       // The retry's pause is where the "server" comes back: the lock goes.
@@ -124,7 +100,7 @@ async function withTerminatedBackend<T>(
     if ("error" in outcome) throw outcome.error;
     return {
       result: outcome.result,
-      retries: lines.filter((l) => l.msg.includes("retrying")),
+      retries: log.retries(),
       terminated: waiting ?? 0,
     };
   } finally {
@@ -297,9 +273,9 @@ describe("every warehouse operation retries a terminated backend, and logs the r
 describe("what the warehouse does not retry", () => {
   it("a data error (54000: an identifier too long to index) fails at once, with its SQLSTATE", async () => {
     const runId = await newRunId();
-    const lines: LogLine[] = [];
+    const log = captureLog();
     const w = pgWarehouse(warehouse.db, {
-      logger: capture(lines),
+      logger: log.logger,
       fence: lock,
       sleep: () => Promise.resolve(),
     });
@@ -310,18 +286,18 @@ describe("what the warehouse does not retry", () => {
     );
     expect(error).toBeInstanceOf(DatabaseError);
     expect(error).toMatchObject({ sqlState: "54000", retryable: false });
-    expect(lines.filter((l) => l.msg.includes("retrying"))).toEqual([]);
+    expect(log.retries()).toEqual([]);
   });
 
   it("a write under a run lock that is no longer ours stops with RunLockLostError, unretried", async () => {
-    const lines: LogLine[] = [];
+    const log = captureLog();
     const stolen = {
       name: lock.name,
       token: "00000000-0000-4000-8000-000000000000",
       lost: lock.lost,
     };
     const w = pgWarehouse(warehouse.db, {
-      logger: capture(lines),
+      logger: log.logger,
       fence: stolen,
       sleep: () => Promise.resolve(),
     });
@@ -329,7 +305,7 @@ describe("what the warehouse does not retry", () => {
       w.startRun({ trigger: "manual", streams: ["chats"], options: {} }),
     ).rejects.toBeInstanceOf(RunLockLostError);
     await expect(w.markDeletedChats(new Date())).rejects.toThrow(/stopping before the next write/);
-    expect(lines.filter((l) => l.msg.includes("retrying"))).toEqual([]);
+    expect(log.retries()).toEqual([]);
   });
 
   it("a failure to record a failure ends as a classified DatabaseError, after its retries", async () => {
@@ -337,9 +313,9 @@ describe("what the warehouse does not retry", () => {
     unreachable.port = "1";
     const { db, close } = openDatabase(unreachable.toString(), { connectionTimeoutMs: 2_000 });
     try {
-      const lines: LogLine[] = [];
+      const log = captureLog();
       const w = pgWarehouse(db, {
-        logger: capture(lines),
+        logger: log.logger,
         retry: { maxAttempts: 3 },
         sleep: () => Promise.resolve(),
       });
@@ -351,7 +327,7 @@ describe("what the warehouse does not retry", () => {
         );
       expect(error).toBeInstanceOf(DatabaseError);
       expect(error).toMatchObject({ retryable: true });
-      expect(lines.filter((l) => l.msg.includes("retrying")).map((l) => l.attempt)).toEqual([1, 2]);
+      expect(log.retries().map((l) => l.attempt)).toEqual([1, 2]);
     } finally {
       await close();
     }
