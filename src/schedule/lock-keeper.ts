@@ -118,7 +118,12 @@ export class LockKeeper {
     this.#beating = true;
     try {
       const ours = await heartbeatLockRow(client, this.#settings.name, this.#settings.token);
-      if (!ours && this.#state === "held") await this.#takenOver(client);
+      if (!ours && this.#state === "held") return await this.#takenOver(client);
+      // Taken while someone who cannot write held the advisory key: take it once it is
+      // free, so that an older binary cannot start meanwhile.
+      if (!this.#holdsAdvisoryKey && this.#state === "held" && (await tryAdvisoryKey(client))) {
+        this.#holdsAdvisoryKey = true;
+      }
     } catch {
       // A heartbeat that fails on a connection that did not report its end (a timeout on
       // a silent network): drop it, which starts the reconnection.

@@ -357,7 +357,7 @@ async function connect(database: pg.Pool | string, applicationName: string): Pro
     connectionTimeoutMillis: 10_000,
     // The lock's statements are short; one that hangs (a silent network) fails, and the
     // keeper reconnects.
-    query_timeout: 30_000,
+    query_timeout: 15_000,
     // Lets the OS notice a silently dead peer within a minute or so.
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
