@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { RunLockLostError } from "../load/run-fence.ts";
 import { findAdvisoryKeyHolder, tryAdvisoryKey, unlockAdvisoryKey } from "./advisory-key.ts";
-import { heartbeatLockRow, readLockRow, reassertLockRow, releaseLockRow } from "./lock-row.ts";
+import { readLockRow, reassertLockRow, releaseLockRow } from "./lock-row.ts";
 
 export interface LockKeeperLogger {
   info(fields: object, message: string): void;
@@ -117,7 +117,7 @@ export class LockKeeper {
     if (this.#state !== "held" || this.#beating || this.#client !== client) return;
     this.#beating = true;
     try {
-      const ours = await heartbeatLockRow(client, this.#settings.name, this.#settings.token);
+      const ours = await reassertLockRow(client, this.#settings.name, this.#settings.token);
       if (!ours && this.#state === "held") return await this.#takenOver(client);
       // Taken while someone who cannot write held the advisory key: take it once it is
       // free, so that an older binary cannot start meanwhile.

@@ -123,8 +123,9 @@ export async function claimLockRow(
 }
 
 /**
- * Moves the holding to this (new) connection's backend, if `token` still holds the lock.
- * False: it does not (taken over or released).
+ * Confirms the holding and registers this connection's backend as the holder's (a new
+ * one after a lost connection), if `token` still holds the lock. False: it does not
+ * (taken over or released).
  */
 export async function reassertLockRow(
   client: pg.ClientBase,
@@ -134,20 +135,6 @@ export async function reassertLockRow(
   const result = await client.query(
     `UPDATE teams.sync_locks SET ${OWN_BACKEND}, heartbeat_at = now()
       WHERE name = $1 AND token = $2::uuid`,
-    [name, token],
-  );
-  return result.rowCount === 1;
-}
-
-/** Confirms the holding from its registered connection; false if it is no longer ours. */
-export async function heartbeatLockRow(
-  client: pg.ClientBase,
-  name: string,
-  token: string,
-): Promise<boolean> {
-  const result = await client.query(
-    `UPDATE teams.sync_locks SET heartbeat_at = now()
-      WHERE name = $1 AND token = $2::uuid AND backend_pid = pg_backend_pid()`,
     [name, token],
   );
   return result.rowCount === 1;
