@@ -4,7 +4,6 @@ import { findAdvisoryKeyHolder, tryAdvisoryKey, unlockAdvisoryKey } from "./advi
 import { readLockRow, reassertLockRow, releaseLockRow } from "./lock-row.ts";
 
 export interface LockKeeperLogger {
-  info(fields: object, message: string): void;
   warn(fields: object, message: string): void;
 }
 
@@ -41,7 +40,6 @@ export class LockKeeper {
   #holdsAdvisoryKey: boolean;
   #heartbeat: NodeJS.Timeout | undefined;
   #beating = false;
-  #reconnecting: Promise<void> | null = null;
   #released: Promise<void> | null = null;
 
   constructor(
@@ -76,19 +74,23 @@ export class LockKeeper {
     this.#state = "released";
     this.#stopped.abort();
     clearInterval(this.#heartbeat);
+    let freed = was === "lost";
     if (was === "held") {
       try {
         await releaseLockRow(this.#client, this.#settings.name, this.#settings.token);
         if (this.#holdsAdvisoryKey) await unlockAdvisoryKey(this.#client);
+        freed = true;
       } catch {
-        // The connection's end frees the advisory key; a row left behind names a dead
-        // backend and is taken over as soon as this process is gone.
+        // The connection's end frees the advisory key; the row is freed below.
       }
     }
     await this.#client.end().catch(() => undefined);
-    await this.#reconnecting;
-    if (was === "reconnecting") {
-      // Free the row from a fresh connection, so the next run need not wait for the grace.
+    // A reconnection in flight is not awaited (it may take a connect timeout): it sees the
+    // keeper released and ends its connection; whichever of it and the release below
+    // touches the row last, the row ends free.
+    if (!freed) {
+      // From a fresh connection, so that the next run (maybe this process's next
+      // scheduled one) need not wait for the takeover grace.
       const client = await this.#settings.connect().catch(() => null);
       if (client) {
         client.on("error", () => undefined);
@@ -142,7 +144,7 @@ export class LockKeeper {
       { backendPid: this.#backendPid, error: error?.message ?? "connection closed" },
       "the run lock's database connection was lost; re-establishing it (writes wait meanwhile)",
     );
-    this.#reconnecting = this.#reconnect(Date.now());
+    void this.#reconnect(Date.now());
   }
 
   async #reconnect(since: number): Promise<void> {
