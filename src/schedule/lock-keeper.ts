@@ -93,7 +93,6 @@ export class LockKeeper {
       // scheduled one) need not wait for the takeover grace.
       const client = await this.#settings.connect().catch(() => null);
       if (client) {
-        client.on("error", () => undefined);
         await releaseLockRow(client, this.#settings.name, this.#settings.token).catch(
           () => undefined,
         );
@@ -155,7 +154,6 @@ export class LockKeeper {
       let client: pg.Client | null = null;
       try {
         client = await this.#settings.connect();
-        client.on("error", () => undefined);
         const outcome = await this.#reassert(client);
         if (this.#state !== "reconnecting") {
           await client.end().catch(() => undefined);

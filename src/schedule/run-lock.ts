@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import pg from "pg";
 import { DatabaseError } from "../errors.ts";
+import { retryRuleFor } from "../load/retryable.ts";
 import {
   findAdvisoryKeyHolder,
   RUN_LOCK_KEY,
@@ -127,48 +128,40 @@ export async function acquireRunLock(
   const connectLock = (): Promise<pg.Client> =>
     connect(database, options.applicationName ?? defaultApplicationName());
   const token = randomUUID();
-  const client = await connectLock();
-  client.on("error", () => undefined);
+  let client: pg.Client | null = null;
   let acquired = false;
   try {
     const deadline =
       options.timeoutMs === undefined ? Infinity : Date.now() + Math.max(0, options.timeoutMs);
     let waitingReported = false;
     for (;;) {
-      const attempt = await claim(client, token, timing, options.logger);
-      if (attempt.kind === "acquired") {
+      let attempt: ClaimOutcome | null = null;
+      try {
+        client ??= await connectLock();
+        attempt = await claim(client, token, timing, options.logger);
+      } catch (error) {
+        // A waiter rides out a database restart: it reconnects at its next poll (a claim
+        // it committed unacknowledged is found again by its token).
+        if (!options.wait || retryRuleFor(error) === undefined || Date.now() >= deadline) {
+          throw error;
+        }
+        await client?.end().catch(() => undefined);
+        client = null;
+      }
+      if (attempt?.kind === "acquired" && client) {
         acquired = true;
-        const keeper = new LockKeeper(client, attempt.backendPid, attempt.advisoryKey, {
-          name: RUN_LOCK_NAME,
-          token,
-          heartbeatMs: timing.heartbeatMs,
-          graceMs: timing.takeoverGraceMs,
-          reconnectMaxDelayMs: timing.reconnectMaxDelayMs,
-          connect: connectLock,
-          describeHolder: (row) => nameRunLockHolder(row?.token ? rowHolder(row) : null),
-          ...(options.logger ? { logger: options.logger } : {}),
-        });
-        const acquiredAt = new Date();
-        return {
-          name: RUN_LOCK_NAME,
-          token,
-          key: RUN_LOCK_KEY,
-          get backendPid() {
-            return keeper.backendPid;
-          },
-          acquiredAt,
-          lost: keeper.lost,
-          release: () => keeper.release(),
-        };
+        return holding(client, token, attempt, timing, connectLock, options.logger);
       }
-      const busy = { holder: attempt.holder, message: describeRunLockHolder(attempt.holder) };
-      if (!options.wait || Date.now() >= deadline) {
-        options.onBusy?.(busy);
-        return null;
-      }
-      if (!waitingReported) {
-        waitingReported = true;
-        options.onWaiting?.(busy);
+      if (attempt?.kind === "busy") {
+        const busy = { holder: attempt.holder, message: describeRunLockHolder(attempt.holder) };
+        if (!options.wait || Date.now() >= deadline) {
+          options.onBusy?.(busy);
+          return null;
+        }
+        if (!waitingReported) {
+          waitingReported = true;
+          options.onWaiting?.(busy);
+        }
       }
       const pollMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
       await delay(Math.min(pollMs, deadline - Date.now()), options.signal);
@@ -177,8 +170,40 @@ export async function acquireRunLock(
     if (options.signal?.aborted && error === options.signal.reason) throw error;
     throw asDatabaseError(error, "could not take the run lock");
   } finally {
-    if (!acquired) await client.end().catch(() => undefined);
+    if (!acquired) await client?.end().catch(() => undefined);
   }
+}
+
+/** The RunLock of a claim that succeeded on `client`, kept from now on by a LockKeeper. */
+function holding(
+  client: pg.Client,
+  token: string,
+  claimed: { backendPid: number; advisoryKey: boolean },
+  timing: RunLockTiming,
+  connectLock: () => Promise<pg.Client>,
+  logger: LockKeeperLogger | undefined,
+): RunLock {
+  const keeper = new LockKeeper(client, claimed.backendPid, claimed.advisoryKey, {
+    name: RUN_LOCK_NAME,
+    token,
+    heartbeatMs: timing.heartbeatMs,
+    graceMs: timing.takeoverGraceMs,
+    reconnectMaxDelayMs: timing.reconnectMaxDelayMs,
+    connect: connectLock,
+    describeHolder: (row) => nameRunLockHolder(row?.token ? rowHolder(row) : null),
+    ...(logger ? { logger } : {}),
+  });
+  return {
+    name: RUN_LOCK_NAME,
+    token,
+    key: RUN_LOCK_KEY,
+    get backendPid() {
+      return keeper.backendPid;
+    },
+    acquiredAt: new Date(),
+    lost: keeper.lost,
+    release: () => keeper.release(),
+  };
 }
 
 /** Who holds the run lock now, or null if nobody does. */
@@ -188,7 +213,6 @@ export async function findRunLockHolder(
 ): Promise<RunLockHolder | null> {
   const grace = timing.takeoverGraceMs ?? DEFAULT_RUN_LOCK_TIMING.takeoverGraceMs;
   const client = await connect(database, defaultApplicationName());
-  client.on("error", () => undefined);
   try {
     const row = await readLockRow(client, RUN_LOCK_NAME, grace, { forUpdate: false });
     if (row?.token) return rowHolder(row);
@@ -367,6 +391,9 @@ async function connect(database: pg.Pool | string, applicationName: string): Pro
   } catch (error) {
     throw asDatabaseError(error, "could not connect to take the run lock");
   }
+  // A dead idle connection emits 'error', which would crash the process unheard; the
+  // failures that matter reach us as rejected queries (and the keeper listens for more).
+  client.on("error", () => undefined);
   return client;
 }
 

@@ -186,6 +186,27 @@ describe("run lock", () => {
     expect((await findRunLockHolder(url()))?.backendPid).toBe(second?.backendPid);
   });
 
+  it("keeps waiting through a lost connection of its own (a restart while it waits), and gets the lock once free", async () => {
+    const holder = await take({ wait: false });
+    let waitingSince = false;
+    const waiting = take({
+      wait: true,
+      pollIntervalMs: 20,
+      applicationName: "waiter through a restart",
+      onWaiting: () => (waitingSince = true),
+    });
+    await until(() => waitingSince);
+    const ended = await query<{ ended: boolean }>(
+      `SELECT pg_terminate_backend(pid, 5000) AS ended FROM pg_stat_activity
+        WHERE application_name = 'waiter through a restart'`,
+    );
+    expect(ended.map((r) => r.ended)).toEqual([true]);
+    await holder?.release();
+    const lock = await waiting;
+    expect(lock).not.toBeNull();
+    expect((await lockRow())?.token).toBe(lock?.token);
+  });
+
   it("gives up after timeoutMs with null and the holder", async () => {
     const holder = await take({ wait: false });
     const busy: RunLockBusy[] = [];
