@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
-import type { Database } from "../load/index.ts";
-import { acquireRunLock } from "../schedule/index.ts";
+import type { Database, RetryPolicy, Sleep } from "../load/index.ts";
+import { acquireRunLock, type RunLockTiming } from "../schedule/index.ts";
 import type { GraphSource } from "../sync/ports.ts";
 import type { SyncOptions } from "../sync/options.ts";
 import { pgWarehouse } from "../sync/pg-warehouse.ts";
@@ -15,6 +15,10 @@ export interface LockedSyncIo {
   readonly waitForLock: boolean;
   readonly signal: AbortSignal;
   readonly progress?: RunProgress;
+  /** Lock heartbeat and takeover grace (tests shorten them). */
+  readonly lockTiming?: Partial<RunLockTiming>;
+  /** The warehouse's retry policy for transient database errors (tests shorten it). */
+  readonly retry?: { readonly policy?: RetryPolicy; readonly sleep?: Sleep };
 }
 
 export type LockedSyncResult =
@@ -23,11 +27,14 @@ export type LockedSyncResult =
 
 /**
  * One sync or backfill under the warehouse's run lock, so two processes or machines never
- * write at once. The lock lives on its own connection; if that connection dies the run
- * stops starting users (Postgres has released the lock, another run may begin).
+ * write at once: every write transaction of the run first checks that the lock is still
+ * its own (the fence), and the lock survives a lost connection (its holder re-registers a
+ * new one; writes wait for it). If the lock is taken over all the same (this process was
+ * gone longer than the grace), the run stops starting users and its next write fails
+ * with RunLockLostError.
  */
 export async function lockedSync(
-  app: App,
+  app: Pick<App, "logger">,
   options: SyncOptions,
   io: LockedSyncIo,
 ): Promise<LockedSyncResult> {
@@ -35,6 +42,8 @@ export async function lockedSync(
   const lock = await acquireRunLock(io.databaseUrl, {
     wait: io.waitForLock,
     signal: io.signal,
+    logger: app.logger,
+    ...(io.lockTiming ? { timing: io.lockTiming } : {}),
     onWaiting: (busy) =>
       app.logger.warn({ holder: busy.holder }, `${busy.message}; waiting for it`),
     onBusy: (busy) => {
@@ -42,11 +51,22 @@ export async function lockedSync(
     },
   });
   if (!lock) return { kind: "busy", message: busyMessage };
+  const onLost = (): void =>
+    app.logger.error(
+      { err: lock.lost.reason as unknown },
+      lock.lost.reason instanceof Error ? lock.lost.reason.message : "the run lock was lost",
+    );
+  lock.lost.addEventListener("abort", onLost, { once: true });
   try {
     const summary = await runSync(
       {
         graph: io.graph,
-        warehouse: pgWarehouse(io.db, { logger: app.logger }),
+        warehouse: pgWarehouse(io.db, {
+          logger: app.logger,
+          fence: lock,
+          ...(io.retry?.policy ? { retry: io.retry.policy } : {}),
+          ...(io.retry?.sleep ? { sleep: io.retry.sleep } : {}),
+        }),
         logger: app.logger,
         signal: AbortSignal.any([io.signal, lock.lost]),
         ...(io.progress ? { progress: io.progress } : {}),
@@ -55,6 +75,7 @@ export async function lockedSync(
     );
     return { kind: "ran", summary };
   } finally {
+    lock.lost.removeEventListener("abort", onLost);
     await lock.release();
   }
 }

@@ -5,12 +5,16 @@ export type { MigrateOptions, MigrateOutcome } from "./migrate.ts";
 export { FolderMigrationProvider } from "./migration-provider.ts";
 export {
   classifyDatabaseError,
+  isDataError,
   retryRuleFor,
   sqlStateOf,
   withRetry,
   DEFAULT_DATABASE_RETRY,
   RETRYABLE_SQLSTATES,
+  TransientDatabaseError,
 } from "./retryable.ts";
+export { checkRunFence, fencedTransaction, RunLockLostError } from "./run-fence.ts";
+export type { RunFence } from "./run-fence.ts";
 export type { RetryHooks, RetryPolicy, RetryRule, Sleep } from "./retryable.ts";
 export { loadChatRows, loadUserResult } from "./load-user.ts";
 export type { TableWrites, UserLoadInput, UserLoadOptions, UserLoadResult } from "./load-user.ts";

@@ -19,6 +19,7 @@ import {
   type RetryPolicy,
   type Sleep,
 } from "./retryable.ts";
+import { fencedTransaction, type RunFence } from "./run-fence.ts";
 import { markUserSucceeded } from "./run-users.ts";
 import type { Database } from "./schema.ts";
 import { upsertChatMembers } from "./upsert-chat-members.ts";
@@ -86,6 +87,8 @@ export interface UserLoadOptions extends UpsertOptions {
   readonly retry?: RetryPolicy;
   readonly sleep?: Sleep;
   readonly onRetry?: RetryHooks["onRetry"];
+  /** The run lock each transaction checks first (none: unfenced, e.g. tests). */
+  readonly fence?: RunFence;
 }
 
 /**
@@ -118,7 +121,7 @@ async function inRetriedTransaction<T>(
   const writes = await withRetry(
     (attempt) => {
       attempts = attempt;
-      return db.transaction().execute(write);
+      return fencedTransaction(db, options.fence, write);
     },
     options.retry ?? DEFAULT_DATABASE_RETRY,
     options.sleep,

@@ -47,12 +47,26 @@ const LOST_CONNECTION: RetryRule = { reason: "connection lost", ...SERVER_GONE }
 // A DatabaseError someone else marked retryable, for a reason not in these tables.
 const UNKNOWN_RETRYABLE: RetryRule = { reason: "retryable", ...CONTENTION };
 
+/**
+ * A transient condition our own code detects (not an error Postgres sent), with the rule
+ * to retry it by: e.g. a write waiting for the run lock's connection to come back.
+ */
+export class TransientDatabaseError extends DatabaseError {
+  readonly rule: RetryRule;
+
+  constructor(message: string, rule: RetryRule, context: ErrorContext = {}) {
+    super(message, { ...context, retryable: true });
+    this.rule = rule;
+  }
+}
+
 const SQLSTATE = /^[0-9A-Z]{5}$/;
 
 /** The retry rule for an error, or undefined when retrying cannot help. */
 export function retryRuleFor(error: unknown): RetryRule | undefined {
   let e: unknown = error;
   for (let depth = 0; depth < 5 && e instanceof Error; depth++) {
+    if (e instanceof TransientDatabaseError) return e.rule;
     const code = sqlStateOf(e);
     if (code !== undefined) {
       return RETRYABLE_SQLSTATES[code] ?? (code.startsWith("08") ? CONNECTION_CLASS : undefined);
@@ -72,6 +86,16 @@ export function sqlStateOf(error: unknown): string | undefined {
   if (typeof error !== "object" || error === null || !("severity" in error)) return undefined;
   const code = (error as { code?: unknown }).code;
   return typeof code === "string" && SQLSTATE.test(code) ? code : undefined;
+}
+
+/**
+ * Whether a database error is about the data of one statement (SQLSTATE class 22, data
+ * exception, or 54, program limit exceeded, e.g. `54000 index row requires … bytes`):
+ * never retried, and only the chat or user whose rows it concerns need fail.
+ */
+export function isDataError(error: unknown): boolean {
+  const code = sqlStateOf(error) ?? sqlStateOf((error as { cause?: unknown } | null)?.cause);
+  return code !== undefined && (code.startsWith("22") || code.startsWith("54"));
 }
 
 /** Whether an error came from Postgres or the connection to it (rather than from our code). */
@@ -108,7 +132,13 @@ export const DEFAULT_DATABASE_RETRY: RetryPolicy = Object.freeze({ maxAttempts: 
 export type Sleep = (ms: number) => Promise<void>;
 
 export interface RetryHooks {
-  readonly onRetry?: (error: DatabaseError, attempt: number, delayMs: number) => void;
+  /** Before each wait: the error, the attempt that failed (1-based), the wait, and why. */
+  readonly onRetry?: (
+    error: DatabaseError,
+    attempt: number,
+    delayMs: number,
+    rule: RetryRule,
+  ) => void;
   /** [0, 1); injected so tests get fixed delays. */
   readonly random?: () => number;
   readonly context?: ErrorContext;
@@ -139,7 +169,7 @@ export async function withRetry<T>(
       if (!rule || attempt >= policy.maxAttempts) throw classified;
       const step = Math.min(rule.maxDelayMs, rule.minDelayMs * 2 ** (attempt - 1));
       const delayMs = Math.round(step / 2 + (random() * step) / 2);
-      hooks.onRetry?.(classified, attempt, delayMs);
+      hooks.onRetry?.(classified, attempt, delayMs, rule);
       await sleep(delayMs);
     }
   }

@@ -11,6 +11,11 @@ export interface StartRunInput {
   readonly pid?: number;
   readonly host?: string;
   readonly startedAt?: Date;
+  /**
+   * A random uuid chosen once per start: a start retried with the same key (after an
+   * acknowledgement lost with the connection) returns the run it recorded.
+   */
+  readonly startKey?: string;
 }
 
 export interface StartedRun {
@@ -18,7 +23,7 @@ export interface StartedRun {
   readonly startedAt: Date;
 }
 
-/** Records a new run as running and returns its id. */
+/** Records a new run as running and returns its id (the same id again for the same startKey). */
 export async function startRun(db: Kysely<Database>, input: StartRunInput): Promise<StartedRun> {
   const row = await db
     .insertInto("teams.sync_runs")
@@ -28,8 +33,13 @@ export async function startRun(db: Kysely<Database>, input: StartRunInput): Prom
       options: toJsonParam(input.options ?? {}),
       pid: input.pid ?? null,
       host: input.host ?? null,
+      start_key: input.startKey ?? null,
       ...(input.startedAt ? { started_at: input.startedAt } : {}),
     })
+    // A no-op update, so that RETURNING gives the row the first attempt inserted.
+    .onConflict((oc) =>
+      oc.column("start_key").doUpdateSet((eb) => ({ start_key: eb.ref("excluded.start_key") })),
+    )
     .returning(["run_id", "started_at"])
     .executeTakeFirstOrThrow();
   return { runId: row.run_id, startedAt: row.started_at };
@@ -99,21 +109,38 @@ export interface FailureInput {
   /** Graph error code or SQLSTATE. */
   readonly errorCode?: string | null;
   readonly requestId?: string | null;
+  /**
+   * When it failed (default: the server's now()). Given, the record is idempotent: a
+   * failure with the same run, user, stream, error and `at` is recorded once, so a retry
+   * after a lost acknowledgement adds no second row.
+   */
   readonly at?: Date;
 }
 
 export async function recordFailure(db: Kysely<Database>, input: FailureInput): Promise<void> {
-  await db
-    .insertInto("teams.sync_failures")
-    .values({
-      run_id: input.runId,
-      user_id: input.userId ?? null,
-      stream: input.stream ?? null,
-      http_status: input.httpStatus ?? null,
-      error: redactSecrets(input.error),
-      error_code: input.errorCode ?? null,
-      request_id: input.requestId ?? null,
-      ...(input.at ? { at: input.at } : {}),
-    })
-    .execute();
+  const values = {
+    run_id: input.runId,
+    user_id: input.userId ?? null,
+    stream: input.stream ?? null,
+    http_status: input.httpStatus ?? null,
+    error: redactSecrets(input.error),
+    error_code: input.errorCode ?? null,
+    request_id: input.requestId ?? null,
+  };
+  if (!input.at) {
+    await db.insertInto("teams.sync_failures").values(values).execute();
+    return;
+  }
+  await sql`
+    insert into teams.sync_failures
+      (run_id, user_id, stream, http_status, error, error_code, request_id, at)
+    select ${values.run_id}::bigint, ${values.user_id}::text, ${values.stream}::text,
+           ${values.http_status}::integer, ${values.error}::text, ${values.error_code}::text,
+           ${values.request_id}::text, ${input.at}::timestamptz
+     where not exists (
+       select 1 from teams.sync_failures f
+        where f.run_id = ${values.run_id}::bigint and f.at = ${input.at}::timestamptz
+          and f.user_id is not distinct from ${values.user_id}::text
+          and f.stream is not distinct from ${values.stream}::text
+          and f.error = ${values.error}::text)`.execute(db);
 }

@@ -135,6 +135,8 @@ export interface SyncRunsTable {
   error: string | null;
   pid: number | null;
   host: string | null;
+  /** Chosen by the starting process, so that a retried start finds its run. */
+  start_key: string | null;
 }
 
 export interface SyncWatermarksTable {
@@ -280,6 +282,18 @@ export interface ChatMessageTables {
   "teams.one_on_one_reply_times": OneOnOneReplyTimesView;
 }
 
+/** The run lock (see src/schedule/run-lock.ts); token NULL = free. */
+export interface SyncLocksTable {
+  name: string;
+  token: string | null;
+  holder_pid: number | null;
+  holder_host: string | null;
+  backend_pid: number | null;
+  backend_start: NullableTimestamptz;
+  acquired_at: NullableTimestamptz;
+  heartbeat_at: NullableTimestamptz;
+}
+
 export interface Database extends ChatMessageTables {
   "teams.chats": ChatsTable;
   "teams.chat_members": ChatMembersTable;
@@ -291,4 +305,5 @@ export interface Database extends ChatMessageTables {
   "teams.sync_failures": SyncFailuresTable;
   "teams.sync_rejects": SyncRejectsTable;
   "teams.sync_run_users": SyncRunUsersTable;
+  "teams.sync_locks": SyncLocksTable;
 }

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from "kysely";
+import { fencedTransaction, type RunFence } from "./run-fence.ts";
 import type { Database } from "./schema.ts";
 
 export interface SweepResult {
@@ -14,10 +15,14 @@ export interface SweepResult {
  * deleted_at = at; a deleted chat with an active row again gets it cleared. Done per
  * user it would race: a user's transaction cannot see another's uncommitted rows.
  * user_chats rows are only removed after a complete listing, so a failed user keeps
- * its chats alive.
+ * its chats alive. With a fence, the transaction first checks the run still holds its lock.
  */
-export async function markDeletedChats(db: Kysely<Database>, at: Date): Promise<SweepResult> {
-  return db.transaction().execute(async (trx) => {
+export async function markDeletedChats(
+  db: Kysely<Database>,
+  at: Date,
+  options: { readonly fence?: RunFence } = {},
+): Promise<SweepResult> {
+  return fencedTransaction(db, options.fence, async (trx) => {
     const { rows: deleted } = await sql<{ n: number }>`
       with marked as (
         update teams.chats c set deleted_at = ${at}::timestamptz

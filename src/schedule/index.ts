@@ -2,6 +2,7 @@ export { parseCronExpression, systemTimeZone, type CronSchedule } from "./cron-e
 export { CRON_HELP } from "./cron-syntax.ts";
 export {
   acquireRunLock,
+  DEFAULT_RUN_LOCK_TIMING,
   describeRunLockHolder,
   findRunLockHolder,
   RUN_LOCK_KEY,
@@ -10,6 +11,7 @@ export {
   type RunLock,
   type RunLockBusy,
   type RunLockHolder,
+  type RunLockTiming,
 } from "./run-lock.ts";
 export {
   runScheduler,

@@ -1,5 +1,8 @@
 import { AuthError, DatabaseError, GraphHttpError, GraphUnavailableError } from "../errors.ts";
+import { isDataError } from "../load/index.ts";
 import type { Stream } from "./ports.ts";
+
+export { isDataError };
 
 /** One user's (or one of its chats') failure, as the run records and reports it. */
 export interface UserFailure {
@@ -7,16 +10,6 @@ export interface UserFailure {
   readonly stream: Stream;
   readonly httpStatus: number | null;
   readonly error: string;
-}
-
-/**
- * Postgres refused the data itself (SQLSTATE class 22, data exception, or 54, program
- * limit exceeded, e.g. an index row too large): retrying cannot help, and the error is
- * about one chat's or one user's rows, not about the database.
- */
-export function isDataError(error: unknown): boolean {
-  if (!(error instanceof DatabaseError) || error.sqlState === undefined) return false;
-  return error.sqlState.startsWith("22") || error.sqlState.startsWith("54");
 }
 
 /** Errors that make every other user fail too (auth, the database, Graph down): stop the run. */

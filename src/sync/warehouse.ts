@@ -22,14 +22,24 @@ export interface FailureRecord {
   readonly error: string;
 }
 
-/** What the orchestrator needs from the warehouse (implemented over src/load). */
+/**
+ * What the orchestrator needs from the warehouse (implemented over src/load). Every
+ * method retries transient database errors itself and rejects only with a DatabaseError:
+ * `sqlState` class 22 or 54 (isDataError) is a data problem of the rows given, any other
+ * is the database's (fatal for the run). Under a run lock, the writes reject with
+ * RunLockLostError (a DatabaseError) once another run holds the lock; finishRun and
+ * recordFailure, which touch only the run's own records, still work then.
+ */
 export interface Warehouse {
   startRun(input: {
     trigger: Trigger;
     streams: readonly Stream[];
     options: Record<string, unknown>;
   }): Promise<number>;
-  /** Closes runs left `running` by a process that died; call only under the run lock. */
+  /**
+   * Closes runs left `running` by a process that died; call only under the run lock (the
+   * lock, checked in the same transaction, is what proves their holders gone).
+   */
   closeAbandonedRuns(): Promise<number>;
   /**
    * Reopens the newest backfill if it did not complete; returns its id and the users it

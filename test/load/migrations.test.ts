@@ -225,6 +225,7 @@ const ADDED: Record<string, Record<string, string>> = {
     options: "jsonb",
     pid: "int4",
     host: "text",
+    start_key: "uuid",
   },
   sync_watermarks: {},
   sync_failures: { error_code: "text", request_id: "text" },
@@ -259,6 +260,19 @@ const NEW_TABLES: Record<string, { key: string[]; columns: Record<string, string
       chats_seen: "int4",
       rows_written: "int4",
       error: "text",
+    },
+  },
+  sync_locks: {
+    key: ["name"],
+    columns: {
+      name: "text",
+      token: "uuid",
+      holder_pid: "int4",
+      holder_host: "text",
+      backend_pid: "int4",
+      backend_start: "timestamptz",
+      acquired_at: "timestamptz",
+      heartbeat_at: "timestamptz",
     },
   },
 };
@@ -307,7 +321,8 @@ describe("migrations", () => {
       select c.relname as name, obj_description(c.oid, 'pg_class') as comment
       from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where n.nspname = 'teams' and c.relkind = 'r'`.execute(warehouse.db);
-    expect(tables.length).toBe(16);
+    // Those of DESIGN.md and this project, plus the Migrator's two.
+    expect(tables.length).toBe(Object.keys({ ...DESIGN, ...NEW_TABLES }).length + 2);
     expect(tables.filter((t) => !t.comment?.trim()).map((t) => t.name)).toEqual([]);
 
     const { rows: columns } = await sql<{ name: string; comment: string | null }>`
@@ -355,6 +370,7 @@ describe("migrations", () => {
       "CREATE INDEX message_previews_created_at_idx ON teams.message_previews (created_at)",
       "CREATE INDEX sync_failures_run_id_idx ON teams.sync_failures (run_id)",
       "CREATE INDEX sync_rejects_run_id_idx ON teams.sync_rejects (run_id)",
+      "CREATE UNIQUE INDEX sync_runs_start_key_key ON teams.sync_runs (start_key)",
       "CREATE INDEX sync_watermarks_run_id_idx ON teams.sync_watermarks (run_id)",
       "CREATE INDEX user_chats_chat_id_idx ON teams.user_chats (chat_id)",
     ]);
@@ -372,6 +388,7 @@ describe("migrations", () => {
       "2026-11-23T12-02_comment-tables-and-columns",
       "2026-11-23T13-00_add-follow-up-marks",
       "2026-11-23T13-30_create-reader-role",
+      "2026-11-24T09-00_create-sync-locks",
       "2026-12-07T12-00_create-chat-messages",
     ]);
   });
