@@ -244,7 +244,8 @@ describe("the run lock when the first run's connections are terminated", () => {
     expect(log.lines.map((l) => l.msg)).toContain(
       "the run lock is held again on a new database connection",
     );
-    expect(log.retries().length).toBeGreaterThan(0);
+    // Whether a statement was in flight when its backend died depends on timing: retries
+    // (and their log lines) are asserted by the restart test above, not here.
     expectWarehouse(await readWarehouse(warehouse.db), expectedWarehouse(sim.state()));
   });
 });

@@ -51,7 +51,14 @@ const MACHINE_ROOTS = new Set([
 /** System paths the code genuinely needs: exact paths, or prefixes ending in "/". */
 export const SYSTEM_PATHS: readonly string[] = [
   "/proc/self/status", // the bench reads its own peak RSS (Linux)
+  "/proc/self/stat", // a process's start time, to tell a live lease holder from a reused pid
+  "/proc", // whether /proc exists (Linux) before trusting a postmaster.pid through it
   "/dev/null",
+  // Where root keeps an embedded cluster or a copy of the server binaries that the
+  // `postgres` user could not reach inside a 0700 checkout (src/load/embedded/shared-root.ts).
+  "/var/lib/teams-chat-sync",
+  // The PATH the embedded server gets instead of the operator's environment.
+  "/usr/local/bin:/usr/bin:/bin",
   "/tmp", // an opaque working folder handed to pure config parsing in tests
 ];
 
