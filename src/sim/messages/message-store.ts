@@ -15,6 +15,7 @@ import { buildTimeline, type ChatTimeline } from "../generate/message-timeline.t
 import type { SimChatState, SimMessage } from "../model.ts";
 import { Prng } from "../random.ts";
 import { ChatView, overlayEntry, type OverlayEntry } from "./chat-view.ts";
+import { DeltaLinks } from "./delta-links.ts";
 import type { TimeKey } from "./time-key.ts";
 
 interface Cached {
@@ -36,6 +37,8 @@ export interface Change {
 
 /** Skeleton messages kept in memory at most (about 32 MB); least recently used chats go first. */
 export const DEFAULT_CACHED_MESSAGES = 1_000_000;
+/** Generated messages kept whole (a few MB), for the members of a chat reading the same ones. */
+const RECENT_MESSAGES = 5_000;
 
 export class MessageStore {
   private readonly bases = new Map<string, ChatBasis>();
@@ -43,11 +46,13 @@ export class MessageStore {
   private cachedMessages = 0;
   private readonly overlays = new Map<string, Overlay>();
   private readonly log: Change[] = [];
+  private readonly recent = new Map<string, SimMessage>();
   private lastSeq = 0;
   /** No live message time may be sent earlier than this (the wire never goes backwards). */
   lastLiveKey: TimeKey;
   /** Draws of live message changes (edits, reactions): a stream of their own. */
   readonly rng: Prng;
+  readonly deltaLinks = new DeltaLinks();
 
   constructor(
     readonly ctx: MessageGenContext,
@@ -80,12 +85,26 @@ export class MessageStore {
     return cached.view;
   }
 
-  /** The message a view ref stands for (live ones as stored: copy before handing out). */
+  /** The message a view ref stands for, shared: copy it before handing it out or changing it. */
   messageAt(view: ChatView, ref: number): SimMessage {
     const live = view.overlayOf(ref);
     if (live) return live.message;
-    if (!view.timeline) throw new RangeError(`no message at ${ref}`);
-    return generateMessage(view.timeline, this.ctx, ref);
+    const timeline = view.timeline;
+    if (!timeline) throw new RangeError(`no message at ${ref}`);
+    // Each member reading getAllMessages gets the same messages: recently made ones are kept.
+    const key = `${timeline.basis.id}#${ref}`;
+    let message = this.recent.get(key);
+    if (message) {
+      this.recent.delete(key);
+    } else {
+      message = generateMessage(timeline, this.ctx, ref);
+      if (this.recent.size >= RECENT_MESSAGES) {
+        const oldest = this.recent.keys().next();
+        if (!oldest.done) this.recent.delete(oldest.value);
+      }
+    }
+    this.recent.set(key, message);
+    return message;
   }
 
   /** The change number of a message (0: as generated). */
