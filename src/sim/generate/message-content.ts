@@ -263,7 +263,8 @@ export function previewMessage(
   },
   tenantId: string,
 ): SimMessage {
-  const content = preview.body.content;
+  // A text body's tags are just text (the preview generator sends some HTML as text).
+  const content = preview.body.contentType === "html" ? preview.body.content : "";
   const mentions: SimMention[] = [...content.matchAll(/<at id="(\d+)">([^<]*)<\/at>/g)].map(
     (match) => ({
       id: Number(match[1]),
