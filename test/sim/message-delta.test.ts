@@ -139,7 +139,8 @@ describe("getAllMessages/delta", () => {
     const old = sim
       .messages(group.id)
       .filter((m) => m.messageType === "message" && m.deletedDateTime === null);
-    const [edited, reacted, deleted] = [old[1], old[2], old[3]] as SimMessage[];
+    const [edited, reacted, deleted] = old.slice(1, 4);
+    if (!edited || !reacted || !deleted) throw new Error("not enough messages");
     sim.tenant.editMessage(group.id, edited.id, { content: "edited" });
     sim.tenant.reactToMessage(group.id, reacted.id, { userId: user, reactionType: "heart" });
     sim.tenant.deleteMessage(group.id, deleted.id);
