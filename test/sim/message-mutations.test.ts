@@ -289,3 +289,41 @@ describe("the protectedApi fault", () => {
     expect((await graph(sim, messagesPath(chat.id))).status).toBe(200);
   });
 });
+
+describe("simulateActivity", () => {
+  it("spreads a day of posts and old-message changes deterministically; only active chats' previews move", async () => {
+    const options = {
+      rateScale: 0,
+      seed: 5,
+      messages: { largestChat: 200, busyChats: 0 },
+    } as const;
+    const [a, b] = await Promise.all([startSimulator(options), startSimulator(options)]);
+    try {
+      const before = a.state();
+      const day = a.tenant.simulateActivity({ activeChatShare: 0.05, oldMessageChanges: 30 });
+      expect(b.tenant.simulateActivity({ activeChatShare: 0.05, oldMessageChanges: 30 })).toEqual(
+        day,
+      );
+      expect(a.clock.nowMs() - Date.parse(before.now)).toBe(86_400_000);
+      expect(day.activeChats.length).toBe(Math.round(before.chats.length * 0.05));
+      expect(day.posted).toBe(day.activeChats.length * 3);
+      expect(day.changes.length).toBeGreaterThan(20);
+      const after = a.state();
+      for (const chat of after.chats) {
+        const old = before.chats.find((c) => c.id === chat.id);
+        const moved = chat.lastMessagePreview?.id !== old?.lastMessagePreview?.id;
+        expect(moved, chat.id).toBe(day.activeChats.includes(chat.id));
+      }
+      for (const { chatId, messageId, change } of day.changes) {
+        const message = a.tenant.message(chatId, messageId);
+        expect(Date.parse(message?.lastModifiedDateTime ?? "")).toBeGreaterThan(
+          Date.parse(before.now),
+        );
+        if (change === "delete") expect(message?.deletedDateTime).not.toBeNull();
+      }
+      expect(a.messages(day.activeChats[0] ?? "")).toEqual(b.messages(day.activeChats[0] ?? ""));
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});

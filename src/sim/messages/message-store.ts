@@ -52,6 +52,8 @@ export class MessageStore {
   lastLiveKey: TimeKey;
   /** Draws of live message changes (edits, reactions): a stream of their own. */
   readonly rng: Prng;
+  /** Draws of `simulateActivity` (which chats, which messages). */
+  readonly activityRng: Prng;
   readonly deltaLinks = new DeltaLinks();
 
   constructor(
@@ -62,6 +64,7 @@ export class MessageStore {
     chats.forEach((chat, ordinal) => this.bases.set(chat.id, captureBasis(chat, ordinal)));
     this.lastLiveKey = { ms: ctx.nowMs - 1, ticks: 9999 };
     this.rng = Prng.from(ctx.seed, "live-messages");
+    this.activityRng = Prng.from(ctx.seed, "activity");
   }
 
   /** The last number of the change sequence (0 before any live change). */

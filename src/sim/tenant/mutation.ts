@@ -73,6 +73,13 @@ export const simMutationSchema = z.discriminatedUnion("type", [
     reactionType: z.string().min(1),
   }),
   z.object({
+    type: z.literal("simulateActivity"),
+    ms: z.number().nonnegative().optional(),
+    activeChatShare: z.number().min(0).max(1).optional(),
+    messagesPerActiveChat: z.number().int().nonnegative().optional(),
+    oldMessageChanges: z.number().int().nonnegative().optional(),
+  }),
+  z.object({
     type: z.literal("addUser"),
     id: z.string().min(1),
     displayName: z.string().optional(),

@@ -15,6 +15,7 @@ import type {
 } from "../model.ts";
 import { createChat, type CreateChatResult, type OperationTimings } from "./create-chat.ts";
 import type { SimMutation } from "./mutation.ts";
+import { simulateActivity, type ActivityInput, type ActivitySummary } from "./activity.ts";
 import * as mm from "./message-mutations.ts";
 import * as m from "./mutations.ts";
 import { applyDuePlans, progressOperation } from "./operation-progress.ts";
@@ -139,6 +140,14 @@ export class SimTenant {
     return structuredClone(mm.unreactToMessage(this.store, chatId, messageId, input));
   }
 
+  /**
+   * A stretch of tenant life (default one day): new messages in a share of the chats,
+   * edits, reactions and deletions of old messages elsewhere; the clock moves by `ms`.
+   */
+  simulateActivity(input?: ActivityInput): ActivitySummary {
+    return simulateActivity(this.store, this.store.messages.activityRng, input);
+  }
+
   markRead(chatId: string, userId: string, at?: string): void {
     m.markRead(this.store, chatId, userId, at);
   }
@@ -204,6 +213,8 @@ export class SimTenant {
         return this.reactToMessage(mutation.chatId, mutation.messageId, mutation);
       case "unreactToMessage":
         return this.unreactToMessage(mutation.chatId, mutation.messageId, mutation);
+      case "simulateActivity":
+        return this.simulateActivity(mutation);
     }
   }
 }
