@@ -31,7 +31,7 @@ let state: SimState;
 let user: string;
 
 beforeAll(async () => {
-  sim = await startSimulator({ rateScale: 0, messages: { largestChat: 1_500, busyChats: 1 } });
+  sim = await startSimulator({ rateScale: 0, messages: { largestChat: 300, busyChats: 0 } });
   state = sim.state();
   user = [...state.users].sort(
     (a, b) => sim.tenant.chatIdsOfUser(b.id).length - sim.tenant.chatIdsOfUser(a.id).length,
@@ -42,7 +42,7 @@ afterAll(() => sim.close());
 /** Every message of the chats the messages fixtures need (renames, images, plain text). */
 async function chatMessagePool(headers: Record<string, string>): Promise<Json[]> {
   const pool: Json[] = [];
-  for (const chat of state.chats.slice(0, 12)) {
+  for (const chat of state.chats.slice(0, 8)) {
     pool.push(...(await walkMessages(sim, messagesPath(chat.id, "$top=50"), headers)).items);
   }
   return pool;

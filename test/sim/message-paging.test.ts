@@ -67,7 +67,7 @@ describe("listing a chat's messages", () => {
           }
         },
       ),
-      { numRuns: 25 },
+      { numRuns: 20 },
     );
   });
 });
