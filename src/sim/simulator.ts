@@ -47,6 +47,8 @@ export interface Simulator {
   state(): SimState;
   /** The ground truth of one chat's messages, oldest first (deep copies; [] when none). */
   messages(chatId: string): SimMessage[];
+  /** Every live chat's messages, one chat at a time (generated as iterated). */
+  allMessages(): IterableIterator<{ chatId: string; messages: SimMessage[] }>;
   /** Replaces the fault rules (validated; [] clears); counters start over. */
   setFaults(rules: readonly FaultRule[]): void;
   setLatency(ms: number): void;
@@ -155,6 +157,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     state: () => tenant.state(),
     messages: (chatId) => tenant.messages(chatId),
+    allMessages: () => tenant.allMessages(),
     setFaults: (rules) => ctx.faults.set(faultRulesSchema.parse(rules)),
     setLatency: (ms) => {
       if (!(ms >= 0)) throw new RangeError(`latency must be >= 0, got ${ms}`);

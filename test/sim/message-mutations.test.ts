@@ -327,3 +327,14 @@ describe("simulateActivity", () => {
     }
   });
 });
+
+describe("the ground truth accessors", () => {
+  it("iterate every live chat's messages, chat by chat, as sim.messages gives them", () => {
+    const seen: string[] = [];
+    for (const { chatId, messages } of sim.allMessages()) {
+      seen.push(chatId);
+      expect(messages.length).toBe(sim.tenant.messageCount(chatId));
+    }
+    expect(seen).toEqual(sim.state().chats.map((c) => c.id));
+  });
+});

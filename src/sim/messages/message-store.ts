@@ -38,7 +38,7 @@ export interface Change {
 /** Skeleton messages kept in memory at most (about 32 MB); least recently used chats go first. */
 export const DEFAULT_CACHED_MESSAGES = 1_000_000;
 /** Generated messages kept whole (a few MB), for the members of a chat reading the same ones. */
-const RECENT_MESSAGES = 5_000;
+const RECENT_MESSAGES = 2_000;
 
 export class MessageStore {
   private readonly bases = new Map<string, ChatBasis>();
