@@ -51,6 +51,7 @@ export class ChatView {
   private readonly n: number;
   private readonly overlay: readonly OverlayEntry[];
   private readonly orders = new Map<MessageOrder, Uint32Array>();
+  private overriddenCache: Set<number> | undefined;
 
   constructor(
     readonly timeline: ChatTimeline | null,
@@ -158,8 +159,6 @@ export class ChatView {
     if (!entry) throw new RangeError(`no message at ${ref}`);
     return entry;
   }
-
-  private overriddenCache: Set<number> | undefined;
 
   /** Skeleton indices whose message lives in the overlay now. */
   private overridden(): Set<number> {

@@ -25,7 +25,12 @@ import type { TenantStore } from "../tenant/store.ts";
 import { feedCursorOf } from "./get-all-messages.ts";
 import { messageItem, preferUnknown } from "./message-page.ts";
 
-/** A round in progress, carried by `$skiptoken`. */
+/**
+ * A round in progress, carried by `$skiptoken` (short keys: it travels in every URL).
+ * `r`: the last change number the round covers; `top`: page size. A first round adds
+ * `fk`/`ft`, the oldest `lastModifiedDateTime` it returns, and `o`/`k`/`t`/`i`, the feed
+ * cursor; a later round `s`, the change number it starts after (then the last one served).
+ */
 type Round =
   | {
       m: "initial";
@@ -46,35 +51,7 @@ export function getAllMessagesDelta(ctx: SimContext, req: GraphRequest): RouteOu
   const messages = ctx.store.messages;
   const listing = `delta:${user.id}`;
   const now = ctx.store.clock.nowMs();
-  const skiptoken = req.query.get("$skiptoken");
-  const deltatoken = req.query.get("$deltatoken");
-  let round: Round;
-  if (skiptoken !== null) {
-    round = roundOf(ctx.skipTokens.decode(listing, skiptoken));
-  } else if (deltatoken !== null) {
-    const state = ctx.skipTokens.decode(listing, deltatoken);
-    if (typeof state.n !== "number" || typeof state.s !== "number" || typeof state.top !== "number")
-      throw invalidContinuationToken();
-    messages.deltaLinks.use(state.n, now);
-    round = { m: "changes", r: messages.seq, top: state.top, s: state.s };
-  } else {
-    const options = messageOptions(req.query, ["$top", "$filter"]);
-    const clauses = parseMessageFilter(options.get("$filter"), {
-      lastModifiedDateTime: ["gt"],
-      createdDateTime: [],
-    });
-    const history: TimeKey = { ms: deltaHistoryStart(now), ticks: 0 };
-    const given = rangeOf(clauses, "lastModifiedDateTime").after;
-    const floor = given !== undefined && compareKeys(given, history) > 0 ? given : history;
-    round = {
-      m: "initial",
-      r: messages.seq,
-      top: parseMessageTop(options),
-      fk: floor.ms,
-      ft: floor.ticks,
-    };
-  }
-
+  const round = startOrResume(ctx, req, listing, now);
   const prefer = preferUnknown(req.headers.prefer);
   const page =
     round.m === "initial"
@@ -106,6 +83,31 @@ export function getAllMessagesDelta(ctx: SimContext, req: GraphRequest): RouteOu
       firstPageUrl: base,
     },
   };
+}
+
+/** The round a request continues (`$skiptoken`), starts from a delta link, or starts anew. */
+function startOrResume(ctx: SimContext, req: GraphRequest, listing: string, now: number): Round {
+  const messages = ctx.store.messages;
+  const skiptoken = req.query.get("$skiptoken");
+  if (skiptoken !== null) return roundOf(ctx.skipTokens.decode(listing, skiptoken));
+  const deltatoken = req.query.get("$deltatoken");
+  if (deltatoken !== null) {
+    const state = ctx.skipTokens.decode(listing, deltatoken);
+    if (typeof state.n !== "number" || typeof state.s !== "number" || typeof state.top !== "number")
+      throw invalidContinuationToken();
+    messages.deltaLinks.use(state.n, now);
+    return { m: "changes", r: messages.seq, top: state.top, s: state.s };
+  }
+  const options = messageOptions(req.query, ["$top", "$filter"]);
+  const clauses = parseMessageFilter(options.get("$filter"), {
+    lastModifiedDateTime: ["gt"],
+    createdDateTime: [],
+  });
+  const history: TimeKey = { ms: deltaHistoryStart(now), ticks: 0 };
+  const given = rangeOf(clauses, "lastModifiedDateTime").after;
+  const floor = given !== undefined && compareKeys(given, history) > 0 ? given : history;
+  const top = parseMessageTop(options);
+  return { m: "initial", r: messages.seq, top, fk: floor.ms, ft: floor.ticks };
 }
 
 interface DeltaPage {
