@@ -12,6 +12,9 @@ export type { ExtraUser } from "./generate/users.ts";
 export { EXTERNAL_MEMBER_KINDS, type ExternalMemberKind } from "./generate/members.ts";
 export { SimTenant } from "./tenant/sim-tenant.ts";
 export type { AddMemberInput, PostMessageInput } from "./tenant/mutations.ts";
+export type { EditMessageInput, ReactionInput } from "./tenant/message-mutations.ts";
+export type { ActivityInput, ActivitySummary } from "./tenant/activity.ts";
+export type { MessageVolumeOptions } from "./generate/message-volume.ts";
 export type { CreateChatResult, OperationTimings } from "./tenant/create-chat.ts";
 export { simMutationSchema, type SimMutation } from "./tenant/mutation.ts";
 export {

@@ -216,3 +216,89 @@ export interface SimState {
 export function chatIdsOfUser(state: SimState, userId: string): string[] {
   return state.chats.filter((chat) => userId in chat.viewpoints).map((chat) => chat.id);
 }
+
+/** `chatMessage.messageType` as the simulator keeps it (the wire may say `unknownFutureValue`). */
+export type SimMessageType = "message" | "chatEvent" | "typing" | "systemEventMessage";
+
+/** A user in a message (`from.user`, reactions): Graph adds the user's home tenant. */
+export interface SimMessageUser extends SimUserIdentity {
+  tenantId: string | null;
+}
+
+/** `chatMessageFromIdentitySet`; null `from` for system events and most deleted messages. */
+export interface SimMessageFrom {
+  application: SimApplicationIdentity | null;
+  device: SimIdentity | null;
+  user: SimMessageUser | null;
+}
+
+/** `chatMessageMention`: `id` matches `<at id="N">` in the html body. */
+export interface SimMention {
+  id: number;
+  mentionText: string;
+  mentioned: {
+    application: SimApplicationIdentity | null;
+    user: SimMessageUser | null;
+    conversation: {
+      id: string;
+      displayName: string | null;
+      conversationIdentityType: string;
+    } | null;
+    tag: { id: string; displayName: string } | null;
+  };
+}
+
+/** `chatMessageReaction`: a Unicode emoji, a legacy name (`like`, ...) or `custom`. */
+export interface SimReaction {
+  reactionType: string;
+  displayName: string | null;
+  reactionContentUrl: string | null;
+  createdDateTime: GraphTimestamp;
+  user: SimMessageUser;
+}
+
+/** `chatMessageHistoryItem`: reactions added and removed, oldest first. */
+export interface SimMessageHistoryItem {
+  modifiedDateTime: GraphTimestamp;
+  actions: "reactionAdded" | "reactionRemoved" | "actionUndefined";
+  reaction: SimReaction | null;
+}
+
+/** `chatMessageAttachment`; `content` is a JSON string for cards and references. */
+export interface SimAttachment {
+  id: string;
+  contentType: string;
+  contentUrl: string | null;
+  content: string | null;
+  name: string | null;
+  thumbnailUrl: string | null;
+  teamsAppId: string | null;
+}
+
+/**
+ * One chat message, as `GET /chats/{id}/messages/{id}` sends it (with the true
+ * `messageType`). Ids are creation times in epoch ms, unique within the chat only.
+ */
+export interface SimMessage {
+  id: string;
+  chatId: string;
+  etag: string;
+  messageType: SimMessageType;
+  createdDateTime: GraphTimestamp;
+  /** Creation, or the latest edit, deletion or reaction change. */
+  lastModifiedDateTime: GraphTimestamp;
+  lastEditedDateTime: GraphTimestamp | null;
+  deletedDateTime: GraphTimestamp | null;
+  subject: string | null;
+  importance: "normal" | "high" | "urgent";
+  locale: string;
+  webUrl: string | null;
+  policyViolation: JsonObject | null;
+  eventDetail: SimEventDetail | null;
+  from: SimMessageFrom | null;
+  body: { contentType: "text" | "html"; content: string };
+  attachments: SimAttachment[];
+  mentions: SimMention[];
+  reactions: SimReaction[];
+  messageHistory: SimMessageHistoryItem[];
+}

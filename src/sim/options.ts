@@ -3,6 +3,11 @@ import type { SimClockOptions } from "./clock.ts";
 import type { FaultRule } from "./faults/fault-rules.ts";
 import { faultRulesSchema } from "./faults/fault-rules.ts";
 import type { TenantOptions } from "./generate/tenant.ts";
+import {
+  resolveMessageVolume,
+  type MessageVolume,
+  type MessageVolumeOptions,
+} from "./generate/message-volume.ts";
 import type { OperationTimings } from "./tenant/create-chat.ts";
 
 /** The bearer token always accepted unless `token` says otherwise. */
@@ -36,6 +41,8 @@ export interface SimulatorOptions extends TenantOptions {
   readonly tls?: boolean;
   /** The simulated clock (default: manual, starting 2024-06-03T09:00:00Z). */
   readonly clock?: SimClockOptions;
+  /** How many messages generated chats hold (generated lazily, per chat, from the seed). */
+  readonly messages?: MessageVolumeOptions;
   /** How fast a POST /chats app-install operation runs, in simulated ms. */
   readonly operationTimings?: Partial<OperationTimings>;
   /** Quirk: list responses show lastUpdatedDateTime up to this many ms earlier than GET (default 0: off). */
@@ -60,6 +67,7 @@ export interface ResolvedOptions {
   readonly faults: readonly FaultRule[];
   readonly tls: boolean;
   readonly operationTimings: OperationTimings;
+  readonly messages: MessageVolume;
   readonly listLastUpdatedSkewMs: number;
   readonly membersPageSize: number;
   readonly requestLogLimit: number;
@@ -83,6 +91,7 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
       startAfterMs: options.operationTimings?.startAfterMs ?? 5_000,
       completeAfterMs: options.operationTimings?.completeAfterMs ?? 35_000,
     },
+    messages: resolveMessageVolume(options.messages),
     listLastUpdatedSkewMs: options.listLastUpdatedSkewMs ?? 0,
     membersPageSize: options.membersPageSize ?? 100,
     requestLogLimit: options.requestLogLimit ?? 10_000,

@@ -14,7 +14,8 @@ import { generateTenant } from "./generate/tenant.ts";
 import type { LiveSettings, SimContext } from "./http/context.ts";
 import { createRequestHandler } from "./http/handler.ts";
 import { SkipTokens } from "./http/skiptoken.ts";
-import type { SimState } from "./model.ts";
+import { MessageStore } from "./messages/message-store.ts";
+import type { SimMessage, SimState } from "./model.ts";
 import { StatsRecorder, type SimStats } from "./observe/stats.ts";
 import { resolveOptions, type SimulatorOptions } from "./options.ts";
 import { Prng } from "./random.ts";
@@ -42,8 +43,12 @@ export interface Simulator {
   readonly clock: SimClock;
   stats(): SimStats;
   resetStats(): void;
-  /** The ground truth, a deep copy. */
+  /** The ground truth, a deep copy (messages are not in it: see `messages`). */
   state(): SimState;
+  /** The ground truth of one chat's messages, oldest first (deep copies; [] when none). */
+  messages(chatId: string): SimMessage[];
+  /** Every live chat's messages, one chat at a time (generated as iterated). */
+  allMessages(): IterableIterator<{ chatId: string; messages: SimMessage[] }>;
   /** Replaces the fault rules (validated; [] clears); counters start over. */
   setFaults(rules: readonly FaultRule[]): void;
   setLatency(ms: number): void;
@@ -61,7 +66,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const seed = options.seed ?? 42;
   const clock = new SimClock(options.clock);
   const generated = generateTenant(options, clock.nowMs());
-  const store = new TenantStore(generated, clock, Prng.from(seed, "live"));
+  const messages = new MessageStore(
+    {
+      seed,
+      tenantId: generated.tenantId,
+      users: generated.users.slice(),
+      appIds: generated.appIds,
+      botAppIds: generated.botAppIds,
+      nowMs: clock.nowMs(),
+      volume: resolved.messages,
+    },
+    generated.chats,
+  );
+  const store = new TenantStore(generated, clock, Prng.from(seed, "live"), messages);
   const tenant = new SimTenant(store, resolved.operationTimings);
   const settings: LiveSettings = {
     latencyMs: resolved.latencyMs,
@@ -139,6 +156,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       ctx.tracker.reset();
     },
     state: () => tenant.state(),
+    messages: (chatId) => tenant.messages(chatId),
+    allMessages: () => tenant.allMessages(),
     setFaults: (rules) => ctx.faults.set(faultRulesSchema.parse(rules)),
     setLatency: (ms) => {
       if (!(ms >= 0)) throw new RangeError(`latency must be >= 0, got ${ms}`);

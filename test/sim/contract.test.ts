@@ -116,7 +116,14 @@ describe("the simulator answers like Graph's documented examples", () => {
       "list-chats-orderby-last-message.json",
       "list-chats.json",
       "teams-async-operation-shape.json",
-    ];
+      // Checked in message-contract.test.ts.
+      "get-all-messages-delta-last.json",
+      "get-all-messages-delta.json",
+      "get-all-messages.json",
+      "get-chat-message.json",
+      "list-chat-messages-include-unknown.json",
+      "list-chat-messages.json",
+    ].sort();
     expect(
       readdirSync(fixtureDir)
         .filter((f) => f.endsWith(".json"))

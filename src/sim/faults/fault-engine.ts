@@ -6,7 +6,7 @@
  */
 import { Prng } from "../random.ts";
 import { GRAPH_ROUTE_KINDS, type RouteKind } from "../route-kind.ts";
-import type { FaultKind, FaultRule } from "./fault-rules.ts";
+import { MESSAGE_ROUTE_KINDS, type FaultKind, type FaultRule } from "./fault-rules.ts";
 
 export interface FaultRequest {
   readonly kind: RouteKind;
@@ -37,6 +37,7 @@ const BEFORE: readonly FaultKind[] = [
   "tokenRevoked",
   "userError",
   "invalidContinuationToken",
+  "protectedApi",
 ];
 
 export class FaultEngine {
@@ -82,6 +83,7 @@ export class FaultEngine {
     | "tokenRevoked"
     | "userError"
     | "invalidContinuationToken"
+    | "protectedApi"
   > | null {
     for (const armed of this.armed) {
       const { rule } = armed;
@@ -140,7 +142,9 @@ export class FaultEngine {
   private fire(armed: ArmedRule, request: FaultRequest): boolean {
     const { rule } = armed;
     if (rule.count !== undefined && armed.fired >= rule.count) return false;
-    if (!(rule.routes ?? GRAPH_ROUTE_KINDS).includes(request.kind)) return false;
+    const routes =
+      rule.routes ?? (rule.kind === "protectedApi" ? MESSAGE_ROUTE_KINDS : GRAPH_ROUTE_KINDS);
+    if (!routes.includes(request.kind)) return false;
     if (rule.users && !rule.users.some((u) => (this.resolveUser(u) ?? u) === request.userId))
       return false;
     if (rule.chats && (request.chatId === undefined || !rule.chats.includes(request.chatId)))

@@ -5,7 +5,7 @@
  * fail a known number of times and then succeed.
  */
 import { z } from "zod";
-import { ROUTE_KINDS } from "../route-kind.ts";
+import { ROUTE_KINDS, type RouteKind } from "../route-kind.ts";
 
 const targeting = {
   /** Route kinds it applies to (default: every Graph route). */
@@ -71,6 +71,11 @@ export const faultRuleSchema = z.discriminatedUnion("kind", [
     origin: z.string().url().optional(),
     ...targeting,
   }),
+  /**
+   * Message routes (by default) answer 403 as Graph does for an app without protected-API
+   * approval: `Invoked API requires Protected API access in application-only context…`.
+   */
+  z.object({ kind: z.literal("protectedApi"), ...targeting }),
   /** Requests about the targeted users fail with 403 or 404. */
   z.object({
     kind: z.literal("userError"),
@@ -83,3 +88,14 @@ export type FaultRule = z.infer<typeof faultRuleSchema>;
 export type FaultKind = FaultRule["kind"];
 
 export const faultRulesSchema = z.array(faultRuleSchema);
+
+/** Where `protectedApi` applies unless a rule names its routes. */
+export const MESSAGE_ROUTE_KINDS: readonly RouteKind[] = [
+  "listMessages",
+  "getMessage",
+  "getAllMessages",
+  "getAllMessagesDelta",
+];
+
+export const PROTECTED_API_MESSAGE =
+  "Invoked API requires Protected API access in application-only context when not using Resource Specific Consent. Visit https://docs.microsoft.com/en-us/graph/teams-protected-apis for more details.";

@@ -68,7 +68,7 @@ function identityJson(identity: SimUserIdentity): JsonObject {
 }
 
 /** Event details name people without display names, as in Graph's samples. */
-function initiatorJson(initiator: SimUserIdentity): JsonObject {
+export function initiatorJson(initiator: SimUserIdentity): JsonObject {
   return {
     application: null,
     device: null,

@@ -11,6 +11,8 @@ export interface Page {
   readonly items: readonly JsonChunks[];
   /** Absolute URL of the next page, or null on the last page. */
   nextLink: string | null;
+  /** A delta query's last page: the link for the next round. */
+  readonly deltaLink?: string;
   /** The listing's first page (for the repeating-nextLink fault). */
   readonly firstPageUrl: string;
 }
@@ -31,6 +33,8 @@ export function serializePage(page: Page): JsonChunk[] {
     `"@odata.count":${page.items.length}`,
   ];
   if (page.nextLink !== null) head.push(`"@odata.nextLink":${JSON.stringify(page.nextLink)}`);
+  if (page.deltaLink !== undefined)
+    head.push(`"@odata.deltaLink":${JSON.stringify(page.deltaLink)}`);
   const chunks: JsonChunk[] = [`{${head.join(",")},"value":[`];
   page.items.forEach((item, i) => {
     if (i > 0) chunks.push(",");

@@ -19,7 +19,11 @@ import { listMembers } from "../routes/list-members.ts";
 import { getOperation, listOperations } from "../routes/operations.ts";
 import { getUser, listUsers } from "../routes/users.ts";
 import { echoSecrets, requestSecrets } from "../faults/echo-secrets.ts";
+import { getMessage, listMessages } from "../routes/list-messages.ts";
+import { getAllMessages } from "../routes/get-all-messages.ts";
+import { getAllMessagesDelta } from "../routes/get-all-messages-delta.ts";
 import type { FaultRequest } from "../faults/fault-engine.ts";
+import { PROTECTED_API_MESSAGE } from "../faults/fault-rules.ts";
 import type { GraphRequest, SimContext } from "./context.ts";
 import { graphErrorBody, serializePage, type RouteOutput } from "./graph-response.ts";
 import { toBuffers, type JsonChunks } from "./json-chunks.ts";
@@ -36,6 +40,10 @@ const HANDLERS: Record<RouteKind, Handler> = {
   listOperations,
   getOperation,
   createChat: createChatRoute,
+  listMessages,
+  getMessage,
+  getAllMessages,
+  getAllMessagesDelta,
   token: tokenRoute,
   discovery: discoveryRoute,
   control: controlRoute,
@@ -228,6 +236,8 @@ function guard(
           );
     case "invalidContinuationToken":
       return error(badRequest("Invalid continuation token."));
+    case "protectedApi":
+      return error(new SimError(403, "Forbidden", PROTECTED_API_MESSAGE));
   }
 }
 

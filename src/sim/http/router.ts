@@ -12,6 +12,7 @@ export interface MatchedRoute {
   readonly userRef?: string;
   readonly chatId?: string;
   readonly operationId?: string;
+  readonly messageId?: string;
   readonly tenant?: string;
   /** For discovery routes: which document. */
   readonly document?: "openid" | "instance" | "keys";
@@ -67,6 +68,8 @@ function graphRoute(
 ): MatchedRoute {
   const get = (route: MatchedRoute): MatchedRoute => requireMethod(method, "GET", route);
   const { segments: s, keyed } = expandKeys(path);
+  const message = messageRoute(version, s);
+  if (message) return get(message);
   if (s[0] === "users") {
     const userRef = s[1];
     if (s.length === 1) return get({ kind: "listUsers", version });
@@ -99,6 +102,31 @@ function graphRoute(
     }
   }
   throw new SimError(400, "BadRequest", `Resource not found for the segment '${s[0] ?? ""}'.`);
+}
+
+/**
+ * Chat messages: `chats/{id}/messages[/{id}]`, the same under `users/{id}/`, and
+ * `users/{id}/chats/getAllMessages[/delta]` (also with `()`, as function calls).
+ */
+function messageRoute(version: "v1.0" | "beta", s: readonly string[]): MatchedRoute | undefined {
+  const fn = (segment: string | undefined, name: string): boolean =>
+    segment !== undefined && segment.replace(/\(\)$/, "").toLowerCase() === name.toLowerCase();
+  const inUser = s[0] === "users" && s[2] === "chats" ? 3 : s[0] === "chats" ? 1 : -1;
+  if (inUser < 0) return undefined;
+  const userRef = inUser === 3 ? s[1] : undefined;
+  if (userRef !== undefined && fn(s[3], "getAllMessages")) {
+    if (s.length === 4) return { kind: "getAllMessages", version, userRef };
+    if (s.length === 5 && fn(s[4], "delta"))
+      return { kind: "getAllMessagesDelta", version, userRef };
+    return undefined;
+  }
+  const chatId = s[inUser];
+  if (s[inUser + 1] !== "messages") return undefined;
+  if (s.length === inUser + 2) return { kind: "listMessages", version, userRef, chatId };
+  if (s.length === inUser + 3) {
+    return { kind: "getMessage", version, userRef, chatId, messageId: s[inUser + 2] };
+  }
+  return undefined;
 }
 
 function authRoute(method: string, s: readonly string[]): MatchedRoute {

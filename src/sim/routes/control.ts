@@ -9,6 +9,9 @@
  *   GET  /_sim/faults                the current fault rules and how often each fired
  *   PUT  /_sim/faults                replace the rules (FaultRule[]; [] clears)
  *   PUT  /_sim/settings              { latencyMs?, rateScale?, listLastUpdatedSkewMs? }
+ *   GET  /_sim/messages              message count per live chat, and the total
+ *   GET  /_sim/messages/{chatId}     that chat's messages, oldest first (SimMessage[])
+ *   GET  /_sim/messages/{chatId}/{messageId}
  */
 import { z } from "zod";
 import { faultRulesSchema } from "../faults/fault-rules.ts";
@@ -24,7 +27,9 @@ const settingsSchema = z.object({
 });
 
 export function controlRoute(ctx: SimContext, req: GraphRequest): RouteOutput {
-  const path = (req.route.control ?? []).join("/");
+  const segments = req.route.control ?? [];
+  if (segments[0] === "messages" && req.method === "GET") return messagesTruth(ctx, segments);
+  const path = segments.join("/");
   const route = `${req.method} ${path}`;
   switch (route) {
     case "GET info":
@@ -68,6 +73,23 @@ export function controlRoute(ctx: SimContext, req: GraphRequest): RouteOutput {
     default:
       throw new SimError(404, "NotFound", `No control route ${route}.`);
   }
+}
+
+/** The ground truth of messages, kept out of `/_sim/state` (a large tenant holds millions). */
+function messagesTruth(ctx: SimContext, segments: readonly string[]): RouteOutput {
+  const [, chatId, messageId] = segments;
+  if (chatId === undefined) {
+    const chats = [...ctx.store.allChats()].map((entry) => ({
+      chatId: entry.state.id,
+      count: ctx.tenant.messageCount(entry.state.id),
+    }));
+    return ok({ total: chats.reduce((sum, c) => sum + c.count, 0), chats });
+  }
+  if (!ctx.store.findChat(chatId)) throw new SimError(404, "NotFound", `No chat ${chatId}.`);
+  if (messageId === undefined) return ok({ chatId, messages: ctx.tenant.messages(chatId) });
+  const message = ctx.tenant.message(chatId, messageId);
+  if (!message) throw new SimError(404, "NotFound", `No message ${messageId} in chat ${chatId}.`);
+  return ok(message);
 }
 
 function ok(body: unknown): RouteOutput {

@@ -1,7 +1,8 @@
 /**
  * What can happen in a tenant while a sync runs, with Graph's side effects:
  * - rename and membership changes move `lastUpdatedDateTime` and post a system event;
- * - a new message moves only the preview (never `lastUpdatedDateTime`);
+ * - a new message moves only the preview (never `lastUpdatedDateTime`) and joins the
+ *   chat's messages (each of these changes posts one: the preview is the newest message);
  * - read / hide change one user's viewpoint; leaving removes the chat from that user's
  *   listing; deleting removes it from every listing.
  */
@@ -15,6 +16,7 @@ import {
   userMessagePreview,
 } from "../generate/previews.ts";
 import { messageId } from "../generate/ids.ts";
+import { previewMessage } from "../generate/message-content.ts";
 import { NEVER, type SimMember, type SimPreview, type SimUserIdentity } from "../model.ts";
 import { SimError, badRequest, notFound } from "../sim-error.ts";
 import type { ChatEntry, TenantStore } from "./store.ts";
@@ -58,7 +60,7 @@ export function renameChat(
     entry,
     systemPreview(
       ms,
-      store.stamp(ms),
+      store.messageStamp(ms),
       chatRenamedDetail(chatId, topic, initiator(store, entry, by)),
     ),
   );
@@ -99,7 +101,7 @@ export function addMember(store: TenantStore, chatId: string, input: AddMemberIn
     initiator(store, entry, input.by),
     visibleFrom,
   );
-  post(store, entry, systemPreview(ms, store.stamp(ms), detail));
+  post(store, entry, systemPreview(ms, store.messageStamp(ms), detail));
   return member;
 }
 
@@ -137,7 +139,7 @@ export function removeMember(
     entry,
     systemPreview(
       ms,
-      store.stamp(ms),
+      store.messageStamp(ms),
       membersDeletedDetail(
         identities.map((m) => memberIdentity(m)),
         by,
@@ -160,7 +162,7 @@ export function postMessage(
 ): SimPreview {
   const entry = store.requireChat(chatId);
   const ms = store.eventMs();
-  const at = store.stamp(ms);
+  const at = store.messageStamp(ms);
   const body = {
     contentType: input.contentType ?? "text",
     content: input.content ?? "New message",
@@ -227,10 +229,12 @@ export function deleteChat(store: TenantStore, chatId: string): void {
   store.removeChat(store.requireChat(chatId), store.stamp(store.eventMs()));
 }
 
+/** A new newest message: the chat's history gains it and the preview shows it. */
 function post(store: TenantStore, entry: ChatEntry, preview: SimPreview): void {
   entry.state.lastMessagePreview = preview;
   entry.state.previewHistory.push(preview);
   entry.version++;
+  store.messages.post(entry.state.id, previewMessage(preview, entry.state, store.tenantId));
 }
 
 function memberUserId(member: SimMember): string | undefined {

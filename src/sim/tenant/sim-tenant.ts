@@ -7,6 +7,7 @@ import type { ExtraUser } from "../generate/users.ts";
 import type {
   SimChatState,
   SimMember,
+  SimMessage,
   SimOperation,
   SimPreview,
   SimState,
@@ -14,6 +15,8 @@ import type {
 } from "../model.ts";
 import { createChat, type CreateChatResult, type OperationTimings } from "./create-chat.ts";
 import type { SimMutation } from "./mutation.ts";
+import { simulateActivity, type ActivityInput, type ActivitySummary } from "./activity.ts";
+import * as mm from "./message-mutations.ts";
 import * as m from "./mutations.ts";
 import { applyDuePlans, progressOperation } from "./operation-progress.ts";
 import type { TenantStore } from "./store.ts";
@@ -55,6 +58,34 @@ export class SimTenant {
     return this.store.snapshot();
   }
 
+  /** One chat's messages, oldest first (deep copies; [] for a chat without messages or unknown). */
+  messages(chatId: string): SimMessage[] {
+    return this.store.findChat(chatId) ? this.store.messages.all(chatId) : [];
+  }
+
+  /** One message (a copy), or undefined. */
+  message(chatId: string, messageId: string): SimMessage | undefined {
+    if (!this.store.findChat(chatId)) return undefined;
+    const message = this.store.messages.find(chatId, messageId);
+    return message === undefined ? undefined : structuredClone(message);
+  }
+
+  /** How many messages a chat holds (without generating their content). */
+  messageCount(chatId: string): number {
+    return this.store.findChat(chatId) ? this.store.messages.count(chatId) : 0;
+  }
+
+  /**
+   * Every live chat's messages, one chat at a time in creation order (each chat's
+   * messages are generated as it is reached, so a large tenant streams in little memory).
+   */
+  *allMessages(): IterableIterator<{ chatId: string; messages: SimMessage[] }> {
+    const ids = [...this.store.allChats()].map((entry) => entry.state.id);
+    for (const chatId of ids) {
+      if (this.store.findChat(chatId)) yield { chatId, messages: this.store.messages.all(chatId) };
+    }
+  }
+
   addUser(user: ExtraUser): SimUser {
     return structuredClone(this.store.addUser(user));
   }
@@ -85,6 +116,36 @@ export class SimTenant {
 
   postMessage(chatId: string, input?: m.PostMessageInput): SimPreview {
     return structuredClone(m.postMessage(this.store, chatId, input));
+  }
+
+  /** Edits a message: new body, `lastEditedDateTime`; the preview does not move. */
+  editMessage(chatId: string, messageId: string, input?: mm.EditMessageInput): SimMessage {
+    return structuredClone(mm.editMessage(this.store, chatId, messageId, input));
+  }
+
+  /** Deletes a message: `deletedDateTime`, empty body, no sender; the preview does not move. */
+  deleteMessage(chatId: string, messageId: string): SimMessage {
+    return structuredClone(mm.deleteMessage(this.store, chatId, messageId));
+  }
+
+  reactToMessage(chatId: string, messageId: string, input: mm.ReactionInput): SimMessage {
+    return structuredClone(mm.reactToMessage(this.store, chatId, messageId, input));
+  }
+
+  unreactToMessage(
+    chatId: string,
+    messageId: string,
+    input: Pick<mm.ReactionInput, "userId" | "reactionType">,
+  ): SimMessage {
+    return structuredClone(mm.unreactToMessage(this.store, chatId, messageId, input));
+  }
+
+  /**
+   * A stretch of tenant life (default one day): new messages in a share of the chats,
+   * edits, reactions and deletions of old messages elsewhere; the clock moves by `ms`.
+   */
+  simulateActivity(input?: ActivityInput): ActivitySummary {
+    return simulateActivity(this.store, this.store.messages.activityRng, input);
   }
 
   markRead(chatId: string, userId: string, at?: string): void {
@@ -144,6 +205,16 @@ export class SimTenant {
         return this.advanceTime(mutation.ms);
       case "addUser":
         return this.addUser(mutation);
+      case "editMessage":
+        return this.editMessage(mutation.chatId, mutation.messageId, mutation);
+      case "deleteMessage":
+        return this.deleteMessage(mutation.chatId, mutation.messageId);
+      case "reactToMessage":
+        return this.reactToMessage(mutation.chatId, mutation.messageId, mutation);
+      case "unreactToMessage":
+        return this.unreactToMessage(mutation.chatId, mutation.messageId, mutation);
+      case "simulateActivity":
+        return this.simulateActivity(mutation);
     }
   }
 }

@@ -10,6 +10,8 @@ import type { ExtraUser } from "../generate/users.ts";
 import { extraUserToSimUser } from "../generate/users.ts";
 import type { SimClock } from "../clock.ts";
 import { formatGraphTime, randomFractionDigits } from "../graph-time.ts";
+import type { MessageStore } from "../messages/message-store.ts";
+import { compareKeys, formatKey, keyOf } from "../messages/time-key.ts";
 import type { GraphTimestamp, SimChatState, SimState, SimUser, SimViewpoint } from "../model.ts";
 import type { Prng } from "../random.ts";
 import { SimError, notFound } from "../sim-error.ts";
@@ -46,6 +48,8 @@ export class TenantStore {
     readonly clock: SimClock,
     /** Draws for live events (fraction digits, ids); seeded, so a replay is identical. */
     readonly rng: Prng,
+    /** Every chat's messages: generated on demand, plus what changed live. */
+    readonly messages: MessageStore,
   ) {
     this.tenantId = generated.tenantId;
     this.domain = generated.domain;
@@ -155,6 +159,20 @@ export class TenantStore {
   /** Formats an event time with Graph's varying precision. */
   stamp(ms: number): GraphTimestamp {
     return formatGraphTime(ms, randomFractionDigits(this.rng), this.rng.digits(4));
+  }
+
+  /**
+   * The creation time of a live message: drawn like `stamp` (same draws), but never
+   * sent earlier than an earlier live message's time (a value shown with fewer digits
+   * would read earlier than it was; such a value gets all seven digits instead).
+   */
+  messageStamp(ms: number): GraphTimestamp {
+    const digits = randomFractionDigits(this.rng);
+    const sub = this.rng.digits(4);
+    let key = keyOf(ms, digits, sub);
+    if (compareKeys(key, this.messages.lastLiveKey) <= 0) key = keyOf(ms, 7, sub);
+    this.messages.lastLiveKey = key;
+    return formatKey(key);
   }
 
   snapshot(): SimState {
