@@ -1,17 +1,15 @@
 import { sql, type Kysely } from "kysely";
+import { FOLLOW_UP_NAMES } from "./follow-up-writers.ts";
 import { toJsonParam } from "./json-param.ts";
-import type { Database } from "./schema.ts";
+import type { FollowUpName, FollowUps } from "./loads.ts";
 import { PREPARED } from "./prepared-statements.ts";
+import type { Database } from "./schema.ts";
 
-/** The follow-up streams whose completion is marked per chat. */
-export type FollowUpStream = "members" | "operations";
+/** Per follow-up stream, the lastUpdatedDateTime (as sent) its rows were last loaded at. */
+export type FollowUpMarks = { readonly [S in FollowUpName]: string | null };
 
-export interface FollowUpMarks {
-  /** lastUpdatedDateTime (as sent) of the last complete member list loaded. */
-  readonly members: string | null;
-  /** lastUpdatedDateTime (as sent) of the last operations listing loaded. */
-  readonly operations: string | null;
-}
+/** The column of `chats` that holds a stream's mark. */
+const markColumn = (stream: FollowUpName) => `${stream}_synced_raw` as const;
 
 /** The marks of the given chats; chats not in the warehouse are absent. */
 export async function readFollowUpMarks(
@@ -22,57 +20,60 @@ export async function readFollowUpMarks(
   if (chatIds.length === 0) return marks;
   const rows = await db
     .selectFrom("teams.chats")
-    .select(["chat_id", "members_synced_raw", "operations_synced_raw"])
+    .select(["chat_id", ...FOLLOW_UP_NAMES.map(markColumn)])
     .where("chat_id", "=", sql<string>`any(${[...chatIds]}::text[])`)
     .execute();
-  for (const r of rows) {
-    marks.set(r.chat_id, { members: r.members_synced_raw, operations: r.operations_synced_raw });
+  for (const row of rows) {
+    const entries = FOLLOW_UP_NAMES.map((s) => [s, row[markColumn(s)]] as const);
+    marks.set(row.chat_id, Object.fromEntries(entries) as FollowUpMarks);
   }
   return marks;
 }
 
-/** The marks a load writes: per stream, the lastUpdatedDateTime each chat's follow-up was loaded at. */
-export type FollowUpMarksInput = Partial<
-  Record<FollowUpStream, ReadonlyMap<string, string | null>>
->;
+/**
+ * One statement for every stream: `set <stream>_synced_raw = case when the row has the
+ * stream's key then its value else the stored mark end`. A stream a chat has no mark for is
+ * not a key of its JSON object (`row ? 'members'` is false), which keeps the stored mark; a
+ * null mark is a key with a null value, written as NULL.
+ */
+const UPDATE_MARKS = (() => {
+  const set = FOLLOW_UP_NAMES.map(
+    (s) =>
+      `${markColumn(s)} = case when m.row ? '${s}' then m.row ->> '${s}' else c.${markColumn(s)} end`,
+  ).join(",\n           ");
+  const moved = FOLLOW_UP_NAMES.map(
+    (s) => `(m.row ? '${s}' and c.${markColumn(s)} is distinct from m.row ->> '${s}')`,
+  ).join(" or ");
+  return { set, moved };
+})();
 
 /**
  * Records that streams' follow-ups for these chats were loaded at the given
  * lastUpdatedDateTime, all streams in one statement. Writes only marks that move (a chat
- * absent from a stream's map keeps that stream's mark); returns how many chats changed.
+ * absent from a stream's marks keeps that stream's mark); returns how many chats changed.
  */
 export async function writeFollowUpMarks(
   db: Kysely<Database>,
-  marks: FollowUpMarksInput,
+  followUps: FollowUps,
 ): Promise<number> {
-  const byChat = new Map<
-    string,
-    { chat_id: string; members?: string | null; operations?: string | null }
-  >();
-  for (const stream of ["members", "operations"] as const) {
-    for (const [chatId, raw] of marks[stream] ?? []) {
+  const byChat = new Map<string, Record<string, string | null>>();
+  for (const stream of FOLLOW_UP_NAMES) {
+    for (const [chatId, raw] of followUps[stream]?.marks ?? []) {
       const row = byChat.get(chatId) ?? { chat_id: chatId };
       row[stream] = raw;
       byChat.set(chatId, row);
     }
   }
   if (byChat.size === 0) return 0;
-  // Key order, as every writer locks chats. A stream a chat has no mark for is not a key
-  // of its JSON object (`row ? 'members'` is false), which keeps the stored mark; a null
-  // mark is a key with a null value, written as NULL.
-  const rows = [...byChat.values()].sort((a, b) =>
-    a.chat_id < b.chat_id ? -1 : a.chat_id > b.chat_id ? 1 : 0,
-  );
+  // Key order, as every writer locks chats.
+  const rows = [...byChat.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, row]) => row);
   const result = await sql`${sql.raw(PREPARED)}
     update teams.chats c
-       set members_synced_raw =
-             case when m.row ? 'members' then m.row ->> 'members' else c.members_synced_raw end,
-           operations_synced_raw =
-             case when m.row ? 'operations' then m.row ->> 'operations' else c.operations_synced_raw end
+       set ${sql.raw(UPDATE_MARKS.set)}
       from jsonb_array_elements(${toJsonParam(rows)}::jsonb) as m(row)
      where c.chat_id = m.row ->> 'chat_id'
-       and ((m.row ? 'members' and c.members_synced_raw is distinct from m.row ->> 'members')
-         or (m.row ? 'operations'
-             and c.operations_synced_raw is distinct from m.row ->> 'operations'))`.execute(db);
+       and (${sql.raw(UPDATE_MARKS.moved)})`.execute(db);
   return Number(result.numAffectedRows ?? 0);
 }

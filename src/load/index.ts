@@ -16,8 +16,21 @@ export {
 export { checkRunFence, fencedTransaction, RunLockLostError } from "./run-fence.ts";
 export type { RunFence } from "./run-fence.ts";
 export type { RetryHooks, RetryPolicy, RetryRule, Sleep } from "./retryable.ts";
-export { loadChatRows, loadUserResult } from "./load-user.ts";
-export type { TableWrites, UserLoadInput, UserLoadOptions, UserLoadResult } from "./load-user.ts";
+export { loadChatBatch } from "./load-chat-batch.ts";
+export type { LoadOptions } from "./load-chat-batch.ts";
+export { loadUserRows } from "./load-user-rows.ts";
+export { NO_WRITES, totalWrites } from "./loads.ts";
+export type {
+  ChatBatch,
+  FollowUpName,
+  FollowUpRows,
+  FollowUpRowTypes,
+  FollowUps,
+  LoadResult,
+  UserRows,
+  WriteCounts,
+} from "./loads.ts";
+export { FOLLOW_UP_NAMES } from "./follow-up-writers.ts";
 export { markDeletedChats } from "./sweep-deleted-chats.ts";
 export type { SweepResult } from "./sweep-deleted-chats.ts";
 export { startRun, updateRunCounts, finishRun, recordFailure } from "./runs.ts";
@@ -73,6 +86,6 @@ export type { EmbeddedPostgresOptions, RunningPostgres } from "./embedded-postgr
 export { closeAbandonedRuns, findResumableBackfill, reopenRun } from "./resume-run.ts";
 export type { ResumableRun } from "./resume-run.ts";
 export { readFollowUpMarks, writeFollowUpMarks } from "./follow-up-marks.ts";
-export type { FollowUpMarks, FollowUpStream } from "./follow-up-marks.ts";
+export type { FollowUpMarks } from "./follow-up-marks.ts";
 export { TableStatistics, DATA_TABLES, ANALYZE_MIN_ROWS } from "./table-statistics.ts";
 export type { DataTable } from "./table-statistics.ts";

@@ -59,13 +59,17 @@ export class TableStatistics {
   }
 
   /** Counts rows a committed load inserted; analyzes the tables that doubled since. */
-  async inserted(rows: Partial<Record<DataTable, number>>): Promise<void> {
-    if (!DATA_TABLES.some((table) => (rows[table] ?? 0) > 0)) return;
+  /** After a load: the rows it inserted, per table. */
+  async inserted(
+    tables: Readonly<Partial<Record<DataTable, { readonly inserted: number }>>>,
+  ): Promise<void> {
+    const rows = (table: DataTable): number => tables[table]?.inserted ?? 0;
+    if (!DATA_TABLES.some((table) => rows(table) > 0)) return;
     try {
       this.#analyzedAt ??= readRowEstimates(this.#db);
       const analyzedAt = await this.#analyzedAt;
       for (const table of DATA_TABLES) {
-        const since = (this.#insertedSince.get(table) ?? 0) + (rows[table] ?? 0);
+        const since = (this.#insertedSince.get(table) ?? 0) + rows(table);
         this.#insertedSince.set(table, since);
         const held = analyzedAt.get(table) ?? 0;
         if (since < Math.max(ANALYZE_MIN_ROWS, held) || this.#analyzing.has(table)) continue;

@@ -7,9 +7,10 @@ export function graphSource(extractor: GraphExtractor): GraphSource {
     listUserIds: () => extractor.listUsers(),
     resolveUserId: (idOrUpn) => extractor.getUserId(idOrUpn),
     userChatPages: (userId) => itemsOf(extractor.listUserChats(userId)),
-    chatMembers: (chatId) => extractor.listChatMembers(chatId),
-    chatOperations: (chatId) => extractor.listChatOperations(chatId),
-    chatOperation: (chatId, operationId) => extractor.getChatOperation(chatId, operationId),
+    chatMembers: (chatId, call) => extractor.listChatMembers(chatId, call),
+    chatOperations: (chatId, call) => extractor.listChatOperations(chatId, call),
+    chatOperation: (chatId, operationId, call) =>
+      extractor.getChatOperation(chatId, operationId, call),
     counters: (): GraphCounters => extractor.counters(),
   };
 }

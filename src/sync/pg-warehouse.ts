@@ -7,8 +7,9 @@ import {
   fencedTransaction,
   findResumableBackfill,
   finishRun,
-  loadChatRows,
-  loadUserResult,
+  loadChatBatch,
+  loadUserRows,
+  totalWrites,
   markDeletedChats,
   markUserFailed,
   pendingOperations,
@@ -34,9 +35,6 @@ import type { Warehouse } from "./warehouse.ts";
  * more; contention (deadlocks, serialization) retries within a few seconds.
  */
 export const WAREHOUSE_RETRY: RetryPolicy = Object.freeze({ maxAttempts: 7 });
-
-/** The loaders' own retry is off: their transactions are retried here, with the rest. */
-const ONE_ATTEMPT: RetryPolicy = Object.freeze({ maxAttempts: 1 });
 
 export interface PgWarehouseOptions {
   /** Each retry is logged as a warning: the operation, SQLSTATE or reason, attempt, delay. */
@@ -68,7 +66,7 @@ export function pgWarehouse(db: Kysely<Database>, options: PgWarehouseOptions = 
     logger?.debug({ err: error }, "refreshing planner statistics failed"),
   );
   const retried = retrying(options);
-  const loadOptions = { retry: ONE_ATTEMPT, ...(fence ? { fence } : {}) };
+  const loadOptions = fence ? { fence } : {};
   /** A write of the run: in a transaction that first checks the run still holds its lock. */
   const write = <T>(what: string, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> =>
     retried(what, () => fencedTransaction(db, fence, fn));
@@ -145,63 +143,23 @@ export function pgWarehouse(db: Kysely<Database>, options: PgWarehouseOptions = 
     followUpMarks: (chatIds) =>
       retried("read follow-up marks", () => readFollowUpMarks(db, chatIds)),
     pendingOperations: () => retried("read pending operations", () => pendingOperations(db)),
-    async loadChats(load) {
+    async loadChats(batch) {
       const result = await retried(
         "load shared chat rows",
-        () => loadChatRows(db, load, loadOptions),
-        load.userId === null ? {} : { userId: load.userId },
+        () => loadChatBatch(db, batch, loadOptions),
+        batch.userId === null ? {} : { userId: batch.userId },
       );
-      await statistics.inserted({
-        chats: result.chats.inserted,
-        chat_members: result.chat_members.inserted,
-        message_previews: result.message_previews.inserted,
-        chat_operations: result.chat_operations.inserted,
-      });
-      const inserted =
-        result.chats.inserted +
-        result.chat_members.inserted +
-        result.message_previews.inserted +
-        result.chat_operations.inserted;
-      return { inserted, updated: result.rowsWritten - inserted };
+      await statistics.inserted(result.tables);
+      return totalWrites(result);
     },
-    async loadUser(load) {
+    async loadUser(rows) {
       const result = await retried(
         "load the user",
-        () =>
-          loadUserResult(
-            db,
-            {
-              runId: load.runId,
-              userId: load.userId,
-              seenAt: load.seenAt,
-              // The shared rows were committed by loadChats, claim by claim.
-              chats: [],
-              viewpoints: load.viewpoints,
-              completeMembers: new Map(),
-              operations: [],
-              rejects: load.rejects,
-              listingComplete: true,
-              watermark: null,
-              watermarks: [...load.watermarks].map(([stream, raw]) => ({
-                stream,
-                value: raw,
-                raw,
-              })),
-              userChatsMayExist: load.userChatsMayExist,
-            },
-            loadOptions,
-          ),
-        { userId: load.userId },
+        () => loadUserRows(db, rows, loadOptions),
+        { userId: rows.userId },
       );
-      await statistics.inserted({ user_chats: result.user_chats.inserted });
-      const inserted = [
-        result.chats,
-        result.chat_members,
-        result.user_chats,
-        result.message_previews,
-        result.chat_operations,
-      ].reduce((n, t) => n + t.inserted, 0);
-      return { inserted, updated: result.rowsWritten - inserted };
+      await statistics.inserted(result.tables);
+      return totalWrites(result);
     },
     async markDeletedChats(at) {
       const result = await retried("mark deleted chats", () =>

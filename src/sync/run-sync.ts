@@ -25,8 +25,8 @@ export interface RunProgress {
 
 export interface RunDeps {
   readonly graph: GraphSource;
-  /** Null for a dry run: extract and normalize, write nothing. */
-  readonly warehouse: Warehouse | null;
+  /** dryRunWarehouse() for a dry run: extract and normalize, write nothing. */
+  readonly warehouse: Warehouse;
   readonly logger: Logger;
   readonly now?: () => Date;
   readonly progress?: RunProgress;
@@ -66,7 +66,7 @@ export async function runSync(deps: RunDeps, options: SyncOptions): Promise<RunS
     const run = await runContext(deps, options, state, chatsSeen, now);
     deps.progress?.start(usersSelected);
     await syncUsers(run, userIds, state, deps);
-    if (!state.stopped && deps.warehouse) {
+    if (!state.stopped) {
       chatsMarkedDeleted = await deps.warehouse.markDeletedChats(now());
     }
   } catch (error) {
@@ -76,7 +76,8 @@ export async function runSync(deps: RunDeps, options: SyncOptions): Promise<RunS
   }
   const counters = deps.graph.counters();
   const summary = summarizeRun({
-    runId,
+    // A dry run has no record.
+    runId: options.dryRun ? null : runId,
     options,
     startedAt,
     endedAt: now(),
@@ -102,9 +103,8 @@ export async function runSync(deps: RunDeps, options: SyncOptions): Promise<RunS
 async function openRun(
   deps: RunDeps,
   options: SyncOptions,
-): Promise<{ runId: number | null; earlier: EarlierAttempts | null }> {
+): Promise<{ runId: number; earlier: EarlierAttempts | null }> {
   const { warehouse, logger } = deps;
-  if (!warehouse) return { runId: null, earlier: null };
   const abandoned = await warehouse.closeAbandonedRuns();
   if (abandoned > 0)
     logger.warn({ runs: abandoned }, "closed runs a killed or crashed process left running");
@@ -136,7 +136,7 @@ async function closeRun(
   summary: RunSummary,
   earlier: EarlierAttempts | null,
 ): Promise<void> {
-  if (!deps.warehouse || summary.runId === null) return;
+  if (summary.runId === null) return;
   try {
     await deps.warehouse.finishRun(
       summary.runId,
@@ -159,21 +159,19 @@ async function runContext(
 ): Promise<RunContext> {
   const { warehouse } = deps;
   return {
-    runId: state.runId ?? 0,
+    runId: state.runId,
     options,
     normalize: resolveNormalizeOptions(options),
     graph: deps.graph,
     warehouse,
     logger: deps.logger,
     now,
-    watermarks:
-      warehouse && !options.ignoreWatermarks
-        ? await warehouse.readWatermarks(options.streams)
-        : new Map(),
-    pendingOperations:
-      warehouse && options.streams.has("operations")
-        ? await warehouse.pendingOperations()
-        : new Map(),
+    watermarks: options.ignoreWatermarks
+      ? new Map()
+      : await warehouse.readWatermarks(options.streams),
+    pendingOperations: options.streams.has("operations")
+      ? await warehouse.pendingOperations()
+      : new Map(),
     claims: new ChatClaims(),
     chatsSeen,
     followUpLimit: pLimit(FOLLOW_UP_CONCURRENCY),
@@ -249,7 +247,7 @@ class RunState {
 
   constructor(
     private readonly deps: RunDeps,
-    readonly runId: number | null,
+    readonly runId: number,
   ) {}
 
   /** Aborted by the first fatal error: users in flight stop at their next page. */
@@ -278,16 +276,13 @@ class RunState {
     this.rejected += rejects.length;
     for (const r of rejects) this.deps.logger.warn({ reason: r.reason }, `${r.kind} rejected`);
     const { warehouse } = this.deps;
-    if (!warehouse || this.runId === null) return;
     await warehouse.loadChats({
       runId: this.runId,
       userId: null,
       seenAt: at,
       chats: [],
-      completeMembers: new Map(),
-      operations: [],
+      followUps: {},
       rejects,
-      followUpMarks: { members: new Map(), operations: new Map() },
     });
   }
 
@@ -299,7 +294,6 @@ class RunState {
     this.failures.push(failure);
     this.deps.logger.warn(failure, "user failed");
     const { warehouse } = this.deps;
-    if (!warehouse || this.runId === null) return;
     try {
       await warehouse.recordFailure({ runId: this.runId, ...failure });
     } catch (error) {

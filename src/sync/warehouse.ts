@@ -1,5 +1,8 @@
 import type { Trigger } from "./options.ts";
-import type { ChatsLoad, Stream, UserLoad, WriteCounts } from "./ports.ts";
+import type { ChatBatch, FollowUpMarks, UserRows, WriteCounts } from "../load/index.ts";
+import type { Stream } from "./ports.ts";
+
+export type { ChatBatch, UserRows, WriteCounts };
 
 export type RunStatus = "running" | "succeeded" | "partial" | "failed";
 
@@ -59,16 +62,14 @@ export interface Warehouse {
   ): Promise<void>;
   recordFailure(failure: FailureRecord): Promise<void>;
   readWatermarks(streams: Iterable<Stream>): Promise<Map<Stream, Map<string, string>>>;
-  /** Per chat, the lastUpdatedDateTime its members and operations were last loaded at. */
-  followUpMarks(
-    chatIds: readonly string[],
-  ): Promise<Map<string, { members: string | null; operations: string | null }>>;
+  /** Per chat, the lastUpdatedDateTime each follow-up stream was last loaded at. */
+  followUpMarks(chatIds: readonly string[]): Promise<Map<string, FollowUpMarks>>;
   /** Non-terminal operations (notStarted/inProgress) by chat id. */
   pendingOperations(): Promise<Map<string, string[]>>;
-  /** Commits the shared rows of chats a user claimed (see ChatClaims). */
-  loadChats(load: ChatsLoad): Promise<WriteCounts>;
-  /** Commits a user's viewpoints, removals, rejects and watermarks (and any shared rows given). */
-  loadUser(load: UserLoad): Promise<WriteCounts>;
+  /** Commits the shared rows of a batch of chats a user claimed (see ChatClaims). */
+  loadChats(batch: ChatBatch): Promise<WriteCounts>;
+  /** Commits a user's viewpoints, removals, rejects and watermarks. */
+  loadUser(rows: UserRows): Promise<WriteCounts>;
   /** Chats no synced user has any more get deleted_at; returning ones get it cleared. */
   markDeletedChats(at: Date): Promise<number>;
 }

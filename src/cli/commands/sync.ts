@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from "commander";
+import { dryRunWarehouse } from "../../sync/dry-run-warehouse.ts";
 import { runSync } from "../../sync/run-sync.ts";
 import { graphSource } from "../../sync/graph-source.ts";
 import type { Trigger } from "../../sync/options.ts";
@@ -59,7 +60,10 @@ export function syncCommand(name: "sync" | "backfill"): Command {
     const signal = abortOnSignals();
     let where = "dry run: nothing written";
     const summary = options.dryRun
-      ? await runSync({ graph, warehouse: null, logger: app.logger, progress, signal }, options)
+      ? await runSync(
+          { graph, warehouse: dryRunWarehouse(), logger: app.logger, progress, signal },
+          options,
+        )
       : await withWarehouse(app, { migrate: true }, async ({ db, target }) => {
           where = `warehouse: ${target.description}`;
           const result = await lockedSync(app, options, {

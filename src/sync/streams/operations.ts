@@ -1,0 +1,47 @@
+import { normalizeOperation } from "../../normalize/index.ts";
+import type { ChatOperationRow, Rejected } from "../../normalize/rows.ts";
+import type { FollowUpStream } from "./follow-up-stream.ts";
+
+/**
+ * A chat's async operations (beta): listed for chats new or changed since they were last
+ * listed; the ones that had not ended at the last run are re-polled one by one until
+ * they end, whether or not the chat changed.
+ */
+export const operationsStream: FollowUpStream<"operations"> = {
+  name: "operations",
+  plan({ listed, changed, pendingOperations }) {
+    const chatId = listed.chat.chat_id;
+    if (changed) {
+      return {
+        kind: "fetch",
+        marked: true,
+        fetch: ({ graph, userId }) => graph.chatOperations(chatId, { userId }),
+      };
+    }
+    if (!pendingOperations?.length) return null;
+    return {
+      kind: "fetch",
+      marked: false,
+      async fetch({ graph, userId }) {
+        const items: unknown[] = [];
+        for (const id of pendingOperations) items.push(await graph.chatOperation(chatId, id, { userId }));
+        return items;
+      },
+    };
+  },
+  normalize(items, chatId) {
+    const rows: ChatOperationRow[] = [];
+    const rejected: Rejected[] = [];
+    const warnings: string[] = [];
+    for (const item of items) {
+      const result = normalizeOperation(item, chatId);
+      if (result.ok) {
+        rows.push(result.value);
+        warnings.push(...result.warnings);
+      } else {
+        rejected.push(result.rejected);
+      }
+    }
+    return { rows, rejected, warnings };
+  },
+};
