@@ -19,7 +19,8 @@ import { openDatabase } from "../src/load/index.ts";
 import { graphSource } from "../src/sync/graph-source.ts";
 import { DEFAULT_CONCURRENCY, defaultSyncOptions } from "../src/sync/options.ts";
 import { pgWarehouse } from "../src/sync/pg-warehouse.ts";
-import { STREAMS, type ChatsLoad, type UserLoad } from "../src/sync/ports.ts";
+import { NO_WRITES, type ChatBatch, type UserRows } from "../src/load/index.ts";
+import { STREAMS } from "../src/sync/ports.ts";
 import { runSync } from "../src/sync/run-sync.ts";
 import type { Warehouse } from "../src/sync/warehouse.ts";
 
@@ -54,8 +55,8 @@ if (!graphUrl || !databaseUrl || !token) {
   process.exit(2);
 }
 
-const chatLoads: ChatsLoad[] = [];
-const userLoads: UserLoad[] = [];
+const chatLoads: ChatBatch[] = [];
+const userLoads: UserRows[] = [];
 let nextRun = 1;
 const recorder: Warehouse = {
   startRun: () => Promise.resolve(nextRun++),
@@ -68,11 +69,11 @@ const recorder: Warehouse = {
   pendingOperations: () => Promise.resolve(new Map()),
   loadChats(load) {
     chatLoads.push(load);
-    return Promise.resolve({ inserted: 0, updated: 0 });
+    return Promise.resolve(NO_WRITES);
   },
   loadUser(load) {
     userLoads.push(load);
-    return Promise.resolve({ inserted: 0, updated: 0 });
+    return Promise.resolve(NO_WRITES);
   },
   markDeletedChats: () => Promise.resolve(0),
 };
@@ -104,8 +105,8 @@ const cpuAtStart = process.cpuUsage();
 try {
   const runId = await warehouse.startRun({ trigger: "manual", streams: [...STREAMS], options: {} });
   const limit = pLimit(DEFAULT_CONCURRENCY);
-  const count = (w: { inserted: number; updated: number }) =>
-    (rowsWritten += w.inserted + w.updated);
+  const count = (w: { inserted: number; updated: number; removed: number }) =>
+    (rowsWritten += w.inserted + w.updated + w.removed);
   // Shared rows first (in the sync, every user's commit waits for those of its chats).
   const chatsStarted = performance.now();
   await Promise.all(

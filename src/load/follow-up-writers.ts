@@ -1,5 +1,11 @@
 import type { Kysely } from "kysely";
-import type { ChatBatch, FollowUpName, FollowUpRows, FollowUpRowTypes, WriteCounts } from "./loads.ts";
+import type {
+  ChatBatch,
+  FollowUpName,
+  FollowUpRows,
+  FollowUpRowTypes,
+  WriteCounts,
+} from "./loads.ts";
 import { markRemovedMembers } from "./mark-removed-members.ts";
 import type { Database } from "./schema.ts";
 import type { DataTable } from "./table-statistics.ts";
@@ -21,7 +27,11 @@ export interface FollowUpWrite<Row> {
 /** How a follow-up stream's rows reach their table, inside a chat batch's transaction. */
 export interface FollowUpWriter<Row> {
   readonly table: DataTable;
-  write(trx: Kysely<Database>, input: FollowUpWrite<Row>, options: UpsertOptions): Promise<WriteCounts>;
+  write(
+    trx: Kysely<Database>,
+    input: FollowUpWrite<Row>,
+    options: UpsertOptions,
+  ): Promise<WriteCounts>;
 }
 
 const members: FollowUpWriter<FollowUpRowTypes["members"]> = {
@@ -38,7 +48,8 @@ const members: FollowUpWriter<FollowUpRowTypes["members"]> = {
       mayExist: !fresh,
     });
     // A complete list is the truth for its chat: members absent from it have left.
-    const removed = fresh || !complete ? 0 : await markRemovedMembers(trx, complete.rows, batch.seenAt);
+    const removed =
+      fresh || !complete ? 0 : await markRemovedMembers(trx, complete.rows, batch.seenAt);
     return { ...written, removed };
   },
 };

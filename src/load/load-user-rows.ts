@@ -24,7 +24,10 @@ export function loadUserRows(
     const { seenAt, userId } = rows;
     const written = await upsertUserChats(
       trx,
-      rows.viewpoints.map((c) => ({ key: { user_id: userId, chat_id: c.chat_id }, viewpoint: c.viewpoint })),
+      rows.viewpoints.map((c) => ({
+        key: { user_id: userId, chat_id: c.chat_id },
+        viewpoint: c.viewpoint,
+      })),
       seenAt,
       { ...options, mayExist: rows.mayHaveRows },
     );

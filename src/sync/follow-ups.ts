@@ -110,7 +110,10 @@ export function followUpsOfChat(
   rejects: readonly Rejected[],
 ): CompletedFollowUps {
   const followUps: Partial<Record<FollowUpName, FollowUpRows<unknown>>> = {};
-  for (const [name, f] of Object.entries(all.followUps) as [FollowUpName, FollowUpRows<unknown>][]) {
+  for (const [name, f] of Object.entries(all.followUps) as [
+    FollowUpName,
+    FollowUpRows<unknown>,
+  ][]) {
     const only = <V>(map: ReadonlyMap<string, V>): Map<string, V> =>
       map.has(chatId) ? new Map([[chatId, map.get(chatId) as V]]) : new Map();
     followUps[name] = { rows: only(f.rows), marks: only(f.marks) };

@@ -153,11 +153,9 @@ export function pgWarehouse(db: Kysely<Database>, options: PgWarehouseOptions = 
       return totalWrites(result);
     },
     async loadUser(rows) {
-      const result = await retried(
-        "load the user",
-        () => loadUserRows(db, rows, loadOptions),
-        { userId: rows.userId },
-      );
+      const result = await retried("load the user", () => loadUserRows(db, rows, loadOptions), {
+        userId: rows.userId,
+      });
       await statistics.inserted(result.tables);
       return totalWrites(result);
     },

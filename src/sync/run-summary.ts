@@ -91,7 +91,8 @@ export function summarizeRun(tally: RunTally): RunSummary {
     rejects: sum(tally.outcomes, (o) => o.rejects.length) + tally.otherRejects,
     rowsWritten: {
       inserted: sum(tally.outcomes, (o) => o.written.inserted),
-      updated: sum(tally.outcomes, (o) => o.written.updated),
+      // Rows marked removed are updates too (their removed_at changed).
+      updated: sum(tally.outcomes, (o) => o.written.updated + o.written.removed),
     },
     chatsMarkedDeleted: tally.chatsMarkedDeleted,
     requests: tally.graph.requests,

@@ -118,7 +118,8 @@ class UserListing {
         if (!more) break;
         if (this.#batchChats >= BATCH_CHATS) {
           commits.push(this.commitBatch());
-          if (commits.length >= BATCHES_IN_FLIGHT) loads.push(await (commits.shift() as Promise<BatchLoad>));
+          if (commits.length >= BATCHES_IN_FLIGHT)
+            loads.push(await (commits.shift() as Promise<BatchLoad>));
         }
       }
     } finally {
@@ -126,7 +127,8 @@ class UserListing {
       await pages.return?.();
       // Claimed chats are committed (and their claims settle) whatever happens to the listing.
       if (this.#batch.length > 0) commits.push(this.commitBatch());
-      for (const r of await Promise.allSettled(commits)) if (r.status === "fulfilled") loads.push(r.value);
+      for (const r of await Promise.allSettled(commits))
+        if (r.status === "fulfilled") loads.push(r.value);
     }
     return loads;
   }
@@ -140,17 +142,23 @@ class UserListing {
     for (const outcome of await Promise.all(this.#settled.values())) {
       for (const stream of outcome.failed) failed.add(stream);
     }
-    const newest = latestGraphTimestamp([...this.viewpoints.values()].map((c) => c.last_updated_raw));
+    const newest = latestGraphTimestamp(
+      [...this.viewpoints.values()].map((c) => c.last_updated_raw),
+    );
     const watermarks = new Map<Stream, string>();
     if (newest === null) return watermarks;
-    for (const stream of this.run.options.streams) if (!failed.has(stream)) watermarks.set(stream, newest);
+    for (const stream of this.run.options.streams)
+      if (!failed.has(stream)) watermarks.set(stream, newest);
     return watermarks;
   }
 
   /** Viewpoints of every chat, full rows of the chats this user claims. */
   private readPage(page: readonly unknown[]): void {
     const { run, userId } = this;
-    const claimed: { listed: ListedChat; claim: NonNullable<ReturnType<typeof run.claims.claim>> }[] = [];
+    const claimed: {
+      listed: ListedChat;
+      claim: NonNullable<ReturnType<typeof run.claims.claim>>;
+    }[] = [];
     const isClaimed = (chatId: string): boolean => run.claims.has(chatId);
     for (const item of page) {
       const known = normalizeListedViewpoint(item, userId, isClaimed);

@@ -4,7 +4,7 @@
  * every one; `--json` keeps every field and adds the summary.
  */
 import { describe, expect, it } from "vitest";
-import { loadUserResult } from "../../src/load/load-user.ts";
+import { loadListing } from "../load/fixtures.ts";
 import { markUserFailed, startUserRun } from "../../src/load/run-users.ts";
 import { finishRun, recordFailure, startRun } from "../../src/load/runs.ts";
 import { listed, userInput } from "../load/fixtures.ts";
@@ -22,10 +22,10 @@ async function seed(): Promise<number> {
   for (let i = 1; i <= SYNCED; i++) {
     const user = `s-${pad(i)}`;
     await startUserRun(db, runId, user);
-    await loadUserResult(
+    await loadListing(
       db,
       userInput(runId, user, [listed(user, `chat-${user}`)], {
-        watermark: { stream: "chats", value: "2024-04-30T10:00:00Z", raw: "2024-04-30T10:00:00Z" },
+        watermarks: new Map([["chats", "2024-04-30T10:00:00Z"]]),
       }),
     );
   }

@@ -4,12 +4,13 @@
  * ground truth, with NUL and lone surrogates as U+FFFD (src/normalize/chat.ts). Shapes the
  * simulator cannot serve (no id, wrong types, unknown enum values and @odata.type, the same
  * chat twice) are built from the doc fixtures in test/fixtures/graph and go through the
- * normalizer and loadUserResult: rejected items land in teams.sync_rejects with their raw
+ * normalizer and loadListing: rejected items land in teams.sync_rejects with their raw
  * JSON, the valid ones are stored.
  */
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
-import { loadUserResult, startRun, type UserLoadInput } from "../../src/load/index.ts";
+import { startRun } from "../../src/load/index.ts";
+import { loadListing, type ListingInput } from "../load/fixtures.ts";
 import { normalizeListedChat } from "../../src/normalize/index.ts";
 import type { ListedChat, Rejected } from "../../src/normalize/rows.ts";
 import { readFixture } from "../normalize/fixture-files.ts";
@@ -75,7 +76,7 @@ describe("odd strings served by the simulator", () => {
   });
 });
 
-describe("shapes only fixtures can carry, through normalize + loadUserResult", () => {
+describe("shapes only fixtures can carry, through normalize + loadListing", () => {
   const fixture = readFixture("list-chats-expand-members.json") as {
     value: Record<string, unknown>[];
   };
@@ -92,7 +93,7 @@ describe("shapes only fixtures can carry, through normalize + loadUserResult", (
       else rejects.push(result.rejected);
     }
     const { runId } = await startRun(warehouse.db, { trigger: "manual", streams: ["chats"] });
-    const input: UserLoadInput = {
+    const input: ListingInput = {
       runId,
       userId,
       seenAt: new Date(),
@@ -100,10 +101,8 @@ describe("shapes only fixtures can carry, through normalize + loadUserResult", (
       completeMembers: new Map(),
       operations: [],
       rejects,
-      listingComplete: true,
-      watermark: null,
     };
-    await loadUserResult(warehouse.db, input);
+    await loadListing(warehouse.db, input);
     return { runId, rejects };
   }
 
@@ -198,7 +197,7 @@ describe("shapes only fixtures can carry, through normalize + loadUserResult", (
     const b = normalizeListedChat({ ...base, topic: "second copy" }, userId);
     if (!a.ok || !b.ok) throw new Error("fixture chat rejected");
     const { runId } = await startRun(warehouse.db, { trigger: "manual", streams: ["chats"] });
-    await loadUserResult(warehouse.db, {
+    await loadListing(warehouse.db, {
       runId,
       userId,
       seenAt: new Date(),
@@ -206,8 +205,6 @@ describe("shapes only fixtures can carry, through normalize + loadUserResult", (
       completeMembers: new Map(),
       operations: [],
       rejects: [],
-      listingComplete: true,
-      watermark: null,
     });
     const rows = await warehouse.db.selectFrom("teams.chats").select("chat_id").execute();
     expect(rows).toHaveLength(1);

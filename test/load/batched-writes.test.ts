@@ -68,12 +68,16 @@ describe("writeFollowUpMarks", () => {
         .orderBy("chat_id")
         .execute();
 
+    const marked = (entries: [string, string | null][]) => ({
+      rows: new Map(),
+      marks: new Map(entries),
+    });
     const first = {
-      members: new Map([
+      members: marked([
         ["marks-a", "2024-05-01T00:00:00.1234567Z"],
         ["marks-b", null],
       ]),
-      operations: new Map([["marks-a", "2024-05-01T00:00:00.1234567Z"]]),
+      operations: marked([["marks-a", "2024-05-01T00:00:00.1234567Z"]]),
     };
     // marks-b: a null mark (loaded while the chat had no lastUpdatedDateTime) is a mark.
     expect(await writeFollowUpMarks(db, first)).toBe(1);
@@ -81,7 +85,7 @@ describe("writeFollowUpMarks", () => {
     // Operations only: marks-a keeps its members mark; a chat not in the warehouse is skipped.
     expect(
       await writeFollowUpMarks(db, {
-        operations: new Map([
+        operations: marked([
           ["marks-a", "2024-05-02T00:00:00Z"],
           ["marks-c", "2024-05-02T00:00:00Z"],
           ["not-a-chat", "2024-05-02T00:00:00Z"],
@@ -129,20 +133,20 @@ describe("TableStatistics", () => {
     const analyzes = async () => ((await analyzed(db))?.analyzes ?? 0) - start;
 
     await addUserChats(db, 0, ANALYZE_MIN_ROWS - 1);
-    await statistics.inserted({ user_chats: ANALYZE_MIN_ROWS - 1 });
+    await statistics.inserted({ user_chats: { inserted: ANALYZE_MIN_ROWS - 1 } });
     expect(await analyzes()).toBe(0);
 
     await addUserChats(db, ANALYZE_MIN_ROWS - 1, 1);
-    await statistics.inserted({ user_chats: 1 });
+    await statistics.inserted({ user_chats: { inserted: 1 } });
     expect(await analyzes()).toBe(1);
     expect((await analyzed(db))?.reltuples).toBe(ANALYZE_MIN_ROWS);
 
     // Half as many again: not yet (the table held 1,000 at its analyze).
     await addUserChats(db, ANALYZE_MIN_ROWS, 500);
-    await statistics.inserted({ user_chats: 500 });
+    await statistics.inserted({ user_chats: { inserted: 500 } });
     expect(await analyzes()).toBe(1);
     await addUserChats(db, ANALYZE_MIN_ROWS + 500, 500);
-    await statistics.inserted({ user_chats: 500 });
+    await statistics.inserted({ user_chats: { inserted: 500 } });
     expect(await analyzes()).toBe(2);
     expect((await analyzed(db))?.reltuples).toBe(2 * ANALYZE_MIN_ROWS);
     expect(errors).toEqual([]);
@@ -157,7 +161,9 @@ describe("TableStatistics", () => {
     const errors: unknown[] = [];
     try {
       const statistics = new TableStatistics(unreachable, (error) => errors.push(error));
-      await expect(statistics.inserted({ chats: 10 * ANALYZE_MIN_ROWS })).resolves.toBeUndefined();
+      await expect(
+        statistics.inserted({ chats: { inserted: 10 * ANALYZE_MIN_ROWS } }),
+      ).resolves.toBeUndefined();
       expect(errors).toHaveLength(1);
       // Nothing inserted, nothing to do: not even a query.
       await statistics.inserted({});

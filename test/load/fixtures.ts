@@ -6,7 +6,15 @@ import type {
   MessagePreviewRow,
   UserChatRow,
 } from "../../src/normalize/rows.ts";
-import type { UserLoadInput } from "../../src/load/load-user.ts";
+import type { Kysely } from "kysely";
+import {
+  loadChatBatch,
+  loadUserRows,
+  type Database,
+  type LoadOptions,
+  type WriteCounts,
+} from "../../src/load/index.ts";
+import type { ListedViewpoint, Rejected } from "../../src/normalize/rows.ts";
 
 export function chatRow(chatId: string, overrides: Partial<ChatRow> = {}): ChatRow {
   return {
@@ -129,15 +137,36 @@ export function listed(
 }
 
 /**
- * A user's load input where every non-truncated expansion counts as a complete member
- * list (as the orchestrator will do), the listing is complete, and no watermark.
+ * A user's listing as the orchestrator loads it: its claimed chats' shared rows (with
+ * their complete member lists and operations) in one chat batch, then the user's own rows
+ * (the viewpoint of every chat listed, removals, rejects, watermarks) in the user's
+ * transaction.
+ */
+export interface ListingInput {
+  readonly runId: number;
+  readonly userId: string;
+  readonly seenAt: Date;
+  readonly chats: readonly ListedChat[];
+  /** Chats listed whose shared rows another user claimed: viewpoints only. */
+  readonly viewpoints?: readonly ListedViewpoint[];
+  /** Complete member lists: absent members are marked removed (and the chat marked). */
+  readonly completeMembers: ReadonlyMap<string, readonly ChatMemberRow[]>;
+  readonly operations: readonly ChatOperationRow[];
+  readonly rejects: readonly Rejected[];
+  readonly watermarks?: ReadonlyMap<string, string>;
+  readonly mayHaveRows?: boolean;
+}
+
+/**
+ * A listing input where every non-truncated expansion counts as a complete member list
+ * (as the members stream makes it) and no watermark moves.
  */
 export function userInput(
   runId: number,
   userId: string,
   chats: ListedChat[],
-  overrides: Partial<UserLoadInput> = {},
-): UserLoadInput {
+  overrides: Partial<ListingInput> = {},
+): ListingInput {
   const completeMembers = new Map<string, ChatMemberRow[]>();
   for (const c of chats) {
     if (c.members && !c.membersMayBeTruncated) completeMembers.set(c.chat.chat_id, c.members);
@@ -150,8 +179,85 @@ export function userInput(
     completeMembers,
     operations: [],
     rejects: [],
-    listingComplete: true,
-    watermark: null,
     ...overrides,
+  };
+}
+
+type Counts = Omit<WriteCounts, "removed">;
+
+export interface ListingResult {
+  readonly chats: Counts;
+  readonly chat_members: WriteCounts;
+  readonly user_chats: WriteCounts;
+  readonly message_previews: Counts;
+  readonly chat_operations: Counts;
+  readonly rejects: number;
+  readonly watermarkAdvanced: boolean;
+  /** Rows inserted, changed or marked removed by both transactions. */
+  readonly rowsWritten: number;
+}
+
+/** The two transactions production runs for a listing (see ListingInput). */
+export async function loadListing(
+  db: Kysely<Database>,
+  input: ListingInput,
+  options: LoadOptions = {},
+): Promise<ListingResult> {
+  const at = input.chats.map((c) => [c.chat.chat_id, c.chat.last_updated_raw] as const);
+  const operationsByChat = new Map<string, ChatOperationRow[]>();
+  for (const op of input.operations) {
+    operationsByChat.set(op.chat_id, [...(operationsByChat.get(op.chat_id) ?? []), op]);
+  }
+  const batch = await loadChatBatch(
+    db,
+    {
+      runId: input.runId,
+      userId: input.userId,
+      seenAt: input.seenAt,
+      chats: input.chats,
+      followUps: {
+        members: {
+          rows: input.completeMembers,
+          marks: new Map(at.filter(([id]) => input.completeMembers.has(id))),
+        },
+        operations: { rows: operationsByChat, marks: new Map() },
+      },
+      rejects: [],
+    },
+    options,
+  );
+  const user = await loadUserRows(
+    db,
+    {
+      runId: input.runId,
+      userId: input.userId,
+      seenAt: input.seenAt,
+      viewpoints: [
+        ...input.chats.map((c) => ({
+          chat_id: c.chat.chat_id,
+          last_updated_raw: c.chat.last_updated_raw,
+          viewpoint: c.viewpoint,
+        })),
+        ...(input.viewpoints ?? []),
+      ],
+      rejects: input.rejects,
+      watermarks: input.watermarks ?? new Map(),
+      mayHaveRows: input.mayHaveRows ?? true,
+    },
+    options,
+  );
+  const zero = { inserted: 0, updated: 0, removed: 0 };
+  const counts = ({ inserted, updated }: WriteCounts): Counts => ({ inserted, updated });
+  const tables = { ...batch.tables, ...user.tables };
+  const all = Object.values(tables);
+  return {
+    chats: counts(tables.chats ?? zero),
+    chat_members: tables.chat_members ?? zero,
+    user_chats: tables.user_chats ?? zero,
+    message_previews: counts(tables.message_previews ?? zero),
+    chat_operations: counts(tables.chat_operations ?? zero),
+    rejects: batch.rejects + user.rejects,
+    watermarkAdvanced: user.watermarkAdvanced,
+    rowsWritten: all.reduce((n, t) => n + t.inserted + t.updated + t.removed, 0),
   };
 }

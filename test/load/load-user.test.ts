@@ -1,7 +1,8 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DatabaseError } from "../../src/errors.ts";
-import { loadUserResult } from "../../src/load/load-user.ts";
+import type { Logger } from "../../src/log.ts";
+import { pgWarehouse } from "../../src/sync/pg-warehouse.ts";
+import { loadListing } from "./fixtures.ts";
 import {
   chatRow,
   listed,
@@ -34,17 +35,17 @@ async function userChats(userId: string) {
     .execute();
 }
 
-describe("loadUserResult membership", () => {
+describe("loadListing membership", () => {
   it("marks a member missing from a complete list removed, and clears it when the member is back", async () => {
     const { db } = warehouse;
     const runId = await newRun(db);
     const chat = "members-toggle";
     const m = (id: string) => memberRow(chat, id);
-    await loadUserResult(
+    await loadListing(
       db,
       userInput(runId, "u1", [listed("u1", chat, [m("a"), m("b")])], { seenAt: at(1) }),
     );
-    const second = await loadUserResult(
+    const second = await loadListing(
       db,
       userInput(runId, "u1", [listed("u1", chat, [m("a")])], { seenAt: at(2) }),
     );
@@ -53,7 +54,7 @@ describe("loadUserResult membership", () => {
       { membership_id: "a", removed_at: null, first_seen_at: at(1), last_seen_at: at(1) },
       { membership_id: "b", removed_at: at(2), first_seen_at: at(1), last_seen_at: at(1) },
     ]);
-    const third = await loadUserResult(
+    const third = await loadListing(
       db,
       userInput(runId, "u1", [listed("u1", chat, [m("a"), m("b")])], { seenAt: at(3) }),
     );
@@ -68,7 +69,7 @@ describe("loadUserResult membership", () => {
     const { db } = warehouse;
     const runId = await newRun(db);
     const known = "members-known";
-    await loadUserResult(
+    await loadListing(
       db,
       userInput(
         runId,
@@ -80,7 +81,7 @@ describe("loadUserResult membership", () => {
       ),
     );
     // Same batch: the known chat without "b", and a chat the warehouse has never seen.
-    const mixed = await loadUserResult(
+    const mixed = await loadListing(
       db,
       userInput(
         runId,
@@ -107,11 +108,11 @@ describe("loadUserResult membership", () => {
     const all = Array.from({ length: 30 }, (_, i) =>
       memberRow(chat, `m${String(i).padStart(2, "0")}`),
     );
-    await loadUserResult(db, userInput(runId, "u1", [listed("u1", chat, all)], { seenAt: at(1) }));
+    await loadListing(db, userInput(runId, "u1", [listed("u1", chat, all)], { seenAt: at(1) }));
     const cut = listed("u1", chat, [...all.slice(0, 24), memberRow(chat, "new")], {
       membersMayBeTruncated: true,
     });
-    const result = await loadUserResult(db, userInput(runId, "u1", [cut], { seenAt: at(2) }));
+    const result = await loadListing(db, userInput(runId, "u1", [cut], { seenAt: at(2) }));
     expect(result.chat_members).toEqual({ inserted: 1, updated: 0, removed: 0 });
     const rows = await members(chat);
     expect(rows).toHaveLength(31);
@@ -123,12 +124,12 @@ describe("loadUserResult membership", () => {
     const runId = await newRun(db);
     const chat = "members-fetched";
     const m = (id: string) => memberRow(chat, id);
-    await loadUserResult(
+    await loadListing(
       db,
       userInput(runId, "u1", [listed("u1", chat, [m("a"), m("b"), m("c")])], { seenAt: at(1) }),
     );
     const cut = listed("u1", chat, [m("a")], { membersMayBeTruncated: true });
-    const result = await loadUserResult(db, {
+    const result = await loadListing(db, {
       ...userInput(runId, "u1", [cut], { seenAt: at(2) }),
       completeMembers: new Map([[chat, [m("a"), m("c"), m("d")]]]),
     });
@@ -144,7 +145,7 @@ describe("loadUserResult membership", () => {
   it("keys members by chat: the same membership id in two chats is two rows", async () => {
     const { db } = warehouse;
     const runId = await newRun(db);
-    await loadUserResult(
+    await loadListing(
       db,
       userInput(runId, "u1", [
         listed("u1", "shared-id-1", [memberRow("shared-id-1", "same")]),
@@ -156,12 +157,12 @@ describe("loadUserResult membership", () => {
   });
 });
 
-describe("loadUserResult viewpoints", () => {
+describe("loadListing viewpoints", () => {
   it("marks a chat gone from the user's complete listing removed, keeping the last viewpoint", async () => {
     const { db } = warehouse;
     const runId = await newRun(db);
     const read = "2024-03-05T08:00:00.000Z";
-    await loadUserResult(
+    await loadListing(
       db,
       userInput(
         runId,
@@ -178,7 +179,7 @@ describe("loadUserResult viewpoints", () => {
         { seenAt: at(1) },
       ),
     );
-    const result = await loadUserResult(
+    const result = await loadListing(
       db,
       userInput(runId, "leaver", [listed("leaver", "stay")], { seenAt: at(2) }),
     );
@@ -198,7 +199,7 @@ describe("loadUserResult viewpoints", () => {
       },
     ]);
     // Listed again: active again, with the viewpoint as now sent.
-    await loadUserResult(
+    await loadListing(
       db,
       userInput(runId, "leaver", [listed("leaver", "stay"), listed("leaver", "leave")], {
         seenAt: at(3),
@@ -210,34 +211,16 @@ describe("loadUserResult viewpoints", () => {
     ]);
   });
 
-  it("removes nothing after an incomplete listing", async () => {
-    const { db } = warehouse;
-    const runId = await newRun(db);
-    await loadUserResult(
-      db,
-      userInput(runId, "partial", [listed("partial", "p1"), listed("partial", "p2")]),
-    );
-    const result = await loadUserResult(
-      db,
-      userInput(runId, "partial", [listed("partial", "p1")], {
-        listingComplete: false,
-        seenAt: at(2),
-      }),
-    );
-    expect(result.user_chats.removed).toBe(0);
-    expect((await userChats("partial")).map((r) => r.removed_at)).toEqual([null, null]);
-  });
-
   it("keeps the last viewpoint known when a listing carries none", async () => {
     const { db } = warehouse;
     const runId = await newRun(db);
-    await loadUserResult(
+    await loadListing(
       db,
       userInput(runId, "nov", [
         listed("nov", "v1", undefined, { viewpoint: viewpoint("nov", "v1", { is_hidden: true }) }),
       ]),
     );
-    const result = await loadUserResult(
+    const result = await loadListing(
       db,
       userInput(runId, "nov", [listed("nov", "v1", undefined, { viewpoint: null })], {
         seenAt: at(2),
@@ -248,16 +231,16 @@ describe("loadUserResult viewpoints", () => {
   });
 });
 
-describe("loadUserResult previews, operations, rejects", () => {
+describe("loadListing previews, operations, rejects", () => {
   it("keeps every preview ever seen: a newer last message adds a row, the older stays", async () => {
     const { db } = warehouse;
     const runId = await newRun(db);
     const chat = "previews";
-    await loadUserResult(
+    await loadListing(
       db,
       userInput(runId, "u1", [listed("u1", chat, [], { preview: previewRow(chat, "p1") })]),
     );
-    const result = await loadUserResult(
+    const result = await loadListing(
       db,
       userInput(
         runId,
@@ -285,11 +268,11 @@ describe("loadUserResult previews, operations, rejects", () => {
     const { db } = warehouse;
     const runId = await newRun(db);
     const chats = [listed("u-ops", "ops-chat")];
-    await loadUserResult(
+    await loadListing(
       db,
       userInput(runId, "u-ops", chats, { operations: [operationRow("ops-chat", "op-9")] }),
     );
-    const result = await loadUserResult(
+    const result = await loadListing(
       db,
       userInput(runId, "u-ops", chats, {
         seenAt: at(2),
@@ -329,16 +312,16 @@ describe("loadUserResult previews, operations, rejects", () => {
   });
 });
 
-describe("loadUserResult watermark", () => {
+describe("loadListing watermark", () => {
   it("only moves forward, comparing all 7 fractional digits and keeping the raw text", async () => {
     const { db } = warehouse;
     const runId = await newRun(db);
     const chats = [listed("wm", "wm-chat")];
-    const load = async (raw: string | null, value = raw) =>
+    const load = async (raw: string) =>
       (
-        await loadUserResult(
+        await loadListing(
           db,
-          userInput(runId, "wm", chats, { watermark: { stream: "chats", value, raw } }),
+          userInput(runId, "wm", chats, { watermarks: new Map([["chats", raw]]) }),
         )
       ).watermarkAdvanced;
     const stored = () =>
@@ -353,15 +336,12 @@ describe("loadUserResult watermark", () => {
         .where("stream", "=", "chats")
         .executeTakeFirst();
 
-    expect(await load(null)).toBe(true); // records "no watermark yet"
-    expect(await stored()).toEqual({ watermark_raw: null, run_id: runId, w: null });
     expect(await load("2024-05-01T10:00:00.1234567Z")).toBe(true);
     // Same timestamptz once rounded to microseconds (…123457), but earlier: stays.
     expect(await load("2024-05-01T10:00:00.1234566Z")).toBe(false);
     expect(await load("2024-05-01T10:00:00.1234567Z")).toBe(false);
     expect(await load("2024-05-01T10:00:00.12345670Z")).toBe(false);
     expect(await load("2024-04-30T23:59:59Z")).toBe(false);
-    expect(await load(null)).toBe(false);
     expect(await stored()).toMatchObject({
       watermark_raw: "2024-05-01T10:00:00.1234567Z",
       w: "2024-05-01T10:00:00.123457",
@@ -377,17 +357,17 @@ describe("loadUserResult watermark", () => {
   });
 });
 
-describe("loadUserResult watermarks of several streams", () => {
+describe("loadListing watermarks of several streams", () => {
   it("commits each stream's watermark in the user's transaction", async () => {
     const { db } = warehouse;
     const runId = await newRun(db);
-    const result = await loadUserResult(
+    const result = await loadListing(
       db,
       userInput(runId, "multi", [listed("multi", "multi-chat")], {
-        watermark: { stream: "chats", value: "2024-05-01T00:00:00Z", raw: "2024-05-01T00:00:00Z" },
-        watermarks: [
-          { stream: "members", value: "2024-05-02T00:00:00Z", raw: "2024-05-02T00:00:00.0000001Z" },
-        ],
+        watermarks: new Map([
+          ["chats", "2024-05-01T00:00:00Z"],
+          ["members", "2024-05-02T00:00:00.0000001Z"],
+        ]),
       }),
     );
     expect(result.watermarkAdvanced).toBe(true);
@@ -404,7 +384,7 @@ describe("loadUserResult watermarks of several streams", () => {
   });
 });
 
-describe("loadUserResult transaction", () => {
+describe("loadListing transaction", () => {
   // Fires at commit, after every statement of the user ran: nothing may survive it.
   // "doomed" always fails (fatal); "flaky" fails its first attempt with a serialization failure.
   beforeAll(async () => {
@@ -433,21 +413,19 @@ describe("loadUserResult transaction", () => {
     await sql`drop sequence if exists teams.test_flaky_attempts`.execute(warehouse.db);
   });
 
-  it("rolls back every row of the user, including the watermark, when the commit fails", async () => {
+  it("rolls back every row of the user's own transaction, watermark included, when its commit fails", async () => {
     const { db } = warehouse;
     const runId = await newRun(db);
     const chats = [listed("doomed", "doomed-chat", [memberRow("doomed-chat", "dm")])];
-    const error = await loadUserResult(
+    const error = await loadListing(
       db,
       userInput(runId, "doomed", chats, {
         operations: [operationRow("doomed-chat", "doomed-op")],
         rejects: [{ kind: "chat", context: "doomed", reason: "bad", raw: null }],
-        watermark: { stream: "chats", value: "2024-05-01T00:00:00Z", raw: "2024-05-01T00:00:00Z" },
+        watermarks: new Map([["chats", "2024-05-01T00:00:00Z"]]),
       }),
-      { sleep: async () => expect.unreachable("a P0001 error is not retried") },
     ).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(DatabaseError);
-    expect(error).toMatchObject({ sqlState: "P0001", retryable: false, userId: "doomed" });
+    expect(error).toMatchObject({ code: "P0001" });
 
     const { rows } = await sql<Record<string, number>>`
       select
@@ -461,12 +439,14 @@ describe("loadUserResult transaction", () => {
         (select count(*)::int from teams.sync_run_users where user_id = 'doomed') as progress`.execute(
       db,
     );
+    // The chat's shared rows committed in their own (batch) transaction; the user's own
+    // rows (viewpoints, rejects, watermark, progress) are all or nothing.
     expect(rows[0]).toEqual({
-      chats: 0,
-      members: 0,
+      chats: 1,
+      members: 1,
       user_chats: 0,
-      previews: 0,
-      operations: 0,
+      previews: 1,
+      operations: 1,
       rejects: 0,
       watermarks: 0,
       progress: 0,
@@ -478,24 +458,26 @@ describe("loadUserResult transaction", () => {
     const runId = await newRun(db);
     const sleeps: number[] = [];
     const retried: unknown[] = [];
-    const result = await loadUserResult(
-      db,
-      userInput(runId, "flaky", [listed("flaky", "flaky-chat")], {
-        rejects: [{ kind: "member", context: "flaky-chat", reason: "no id", raw: {} }],
-        watermark: { stream: "chats", value: "2024-05-01T00:00:00Z", raw: "2024-05-01T00:00:00Z" },
-      }),
-      {
-        sleep: async (ms) => {
-          sleeps.push(ms);
-        },
-        onRetry: (e) => retried.push(e),
+    // Through the warehouse port, which retries each load whole, as a run does.
+    const port = pgWarehouse(db, {
+      logger: { warn: (fields: object) => retried.push(fields) } as unknown as Logger,
+      sleep: async (ms) => {
+        sleeps.push(ms);
       },
-    );
-    expect(result.attempts).toBe(2);
-    expect(result.chats).toEqual({ inserted: 1, updated: 0 });
-    expect(result.watermarkAdvanced).toBe(true);
+      random: () => 0,
+    });
+    const written = await port.loadUser({
+      runId,
+      userId: "flaky",
+      seenAt: at(1),
+      viewpoints: [{ chat_id: "flaky-chat", last_updated_raw: null, viewpoint: null }],
+      rejects: [{ kind: "member", context: "flaky-chat", reason: "no id", raw: {} }],
+      watermarks: new Map([["chats", "2024-05-01T00:00:00Z"]]),
+      mayHaveRows: true,
+    });
+    expect(written).toEqual({ inserted: 1, updated: 0, removed: 0 });
     expect(retried).toHaveLength(1);
-    expect(retried[0]).toMatchObject({ sqlState: "40001", retryable: true, userId: "flaky" });
+    expect(retried[0]).toMatchObject({ sqlState: "40001", attempt: 1 });
     expect(sleeps).toHaveLength(1);
     expect(sleeps[0]).toBeGreaterThanOrEqual(25);
     expect(sleeps[0]).toBeLessThanOrEqual(50);

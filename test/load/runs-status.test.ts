@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadUserResult } from "../../src/load/load-user.ts";
+import { loadListing } from "./fixtures.ts";
 import { activeChatIds } from "../../src/load/read-active-chats.ts";
 import { pendingOperations } from "../../src/load/read-pending-operations.ts";
 import { readWatermarks } from "../../src/load/read-watermarks.ts";
@@ -27,14 +27,10 @@ describe("runs and status", () => {
 
     await startUserRun(db, first.runId, "ok-user");
     await startUserRun(db, first.runId, "bad-user");
-    await loadUserResult(
+    await loadListing(
       db,
       userInput(first.runId, "ok-user", [listed("ok-user", "status-chat")], {
-        watermark: {
-          stream: "chats",
-          value: "2024-03-02T10:00:00.51Z",
-          raw: "2024-03-02T10:00:00.5100007Z",
-        },
+        watermarks: new Map([["chats", "2024-03-02T10:00:00.5100007Z"]]),
       }),
     );
     await recordFailure(db, {
@@ -139,7 +135,7 @@ describe("runs and status", () => {
     const { db } = warehouse;
     const { runId } = await startRun(db, { trigger: "manual", streams: ["chats", "operations"] });
     const load = (chats: string[], day: number) =>
-      loadUserResult(
+      loadListing(
         db,
         userInput(
           runId,

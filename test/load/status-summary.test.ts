@@ -6,7 +6,7 @@
  */
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
-import { loadUserResult } from "../../src/load/load-user.ts";
+import { loadListing } from "./fixtures.ts";
 import { markUserFailed, startUserRun } from "../../src/load/run-users.ts";
 import { finishRun, recordFailure, startRun } from "../../src/load/runs.ts";
 import { failingUsers, readStatus, readStatusOverview } from "../../src/load/status.ts";
@@ -23,10 +23,10 @@ async function seedHistory(): Promise<number[]> {
   const runs: number[] = [];
   const ok = async (runId: number, user: string) => {
     await startUserRun(db, runId, user);
-    await loadUserResult(
+    await loadListing(
       db,
       userInput(runId, user, [listed(user, `chat-of-${user}`)], {
-        watermark: { stream: "chats", value: "2024-04-30T10:00:00Z", raw: "2024-04-30T10:00:00Z" },
+        watermarks: new Map([["chats", "2024-04-30T10:00:00Z"]]),
       }),
     );
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadUserResult } from "../../src/load/load-user.ts";
+import { loadListing } from "./fixtures.ts";
 import { markDeletedChats } from "../../src/load/sweep-deleted-chats.ts";
 import { listed, userInput } from "./fixtures.ts";
 import { newRun, useWarehouse } from "./warehouse.ts";
@@ -20,17 +20,14 @@ describe("markDeletedChats", () => {
   it("marks a chat deleted only once it is gone from every user's complete listing, and clears it when it is listed again", async () => {
     const { db } = warehouse;
     const runId = await newRun(db);
-    const load = (userId: string, chats: string[], day: number, listingComplete = true) =>
-      loadUserResult(
+    const load = (userId: string, chats: string[], day: number) =>
+      loadListing(
         db,
         userInput(
           runId,
           userId,
           chats.map((c) => listed(userId, c)),
-          {
-            seenAt: at(day),
-            listingComplete,
-          },
+          { seenAt: at(day) },
         ),
       );
     await load("ann", ["shared", "ann-only"], 1);
@@ -42,7 +39,7 @@ describe("markDeletedChats", () => {
     expect(await deletedAt("shared")).toBeNull();
 
     // Ben's listing failed half-way: his chats stay, so does the chat.
-    await load("ben", [], 3, false);
+    // (a failed listing commits nothing of the user)
     expect(await markDeletedChats(db, at(3))).toEqual({ deleted: 0, restored: 0 });
     expect(await deletedAt("shared")).toBeNull();
 
@@ -64,8 +61,8 @@ describe("markDeletedChats", () => {
   it("clears deleted_at of a deleted chat that has an active viewpoint again", async () => {
     const { db } = warehouse;
     const runId = await newRun(db);
-    await loadUserResult(db, userInput(runId, "cy", [listed("cy", "revived")], { seenAt: at(1) }));
-    await loadUserResult(db, userInput(runId, "cy", [], { seenAt: at(2) }));
+    await loadListing(db, userInput(runId, "cy", [listed("cy", "revived")], { seenAt: at(1) }));
+    await loadListing(db, userInput(runId, "cy", [], { seenAt: at(2) }));
     expect(await markDeletedChats(db, at(2))).toEqual({ deleted: 1, restored: 0 });
     // ...and the sweep agrees even if only the viewpoint came back.
     await db

@@ -17,6 +17,7 @@ import { createLogger } from "../../src/log.ts";
 import { startSimulator, type Simulator, type SimulatorOptions } from "../../src/sim/index.ts";
 import { graphSource } from "../../src/sync/graph-source.ts";
 import type { SyncOptions } from "../../src/sync/options.ts";
+import { dryRunWarehouse } from "../../src/sync/dry-run-warehouse.ts";
 import { pgWarehouse } from "../../src/sync/pg-warehouse.ts";
 import { runSync, type RunSummary } from "../../src/sync/run-sync.ts";
 import { useTestDatabase } from "./database.ts";
@@ -128,7 +129,7 @@ export async function syncTuned(
   return runSync(
     {
       graph: graphSource(extractor),
-      warehouse: options.dryRun ? null : pgWarehouse(db),
+      warehouse: options.dryRun ? dryRunWarehouse() : pgWarehouse(db),
       logger: createLogger({ level: "silent" }),
     },
     options,

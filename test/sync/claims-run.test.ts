@@ -85,7 +85,7 @@ describe("chat claims in a run", () => {
       const spy: Warehouse = {
         ...real,
         loadUser(load) {
-          seen.set(load.userId, load.userChatsMayExist);
+          seen.set(load.userId, load.mayHaveRows);
           return real.loadUser(load);
         },
       };

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DatabaseError } from "../../src/errors.ts";
 import { openDatabase, RunLockLostError } from "../../src/load/index.ts";
 import { acquireRunLock, type RunLock } from "../../src/schedule/run-lock.ts";
+import type { ChatBatch } from "../../src/load/index.ts";
 import { pgWarehouse } from "../../src/sync/pg-warehouse.ts";
 import type { RunCounts, Warehouse } from "../../src/sync/warehouse.ts";
 import { chatRow, listed, operationRow } from "../load/fixtures.ts";
@@ -253,6 +254,7 @@ describe("every warehouse operation retries a terminated backend, and logs the r
         ],
         rejects: [],
         watermarks: new Map([["chats", "2024-03-02T10:00:00.51Z"]]),
+        mayHaveRows: true,
       }),
     );
     expect(result.inserted).toBe(1);
@@ -338,20 +340,21 @@ function chatsLoad(
   runId: number,
   chatId: string,
   operations = [] as ReturnType<typeof operationRow>[],
-) {
+): ChatBatch {
   const chat = listed("u-loader", chatId);
   return {
     runId,
     userId: "u-loader",
     seenAt: new Date("2024-04-01T00:00:00Z"),
     chats: [{ ...chat, chat: chatRow(chatId) }],
-    completeMembers: new Map([[chatId, chat.members ?? []]]),
-    operations,
-    rejects: [],
-    followUpMarks: {
-      members: new Map([[chatId, "2024-03-02T10:00:00.51Z"]]),
-      operations: new Map<string, string | null>(),
+    followUps: {
+      members: {
+        rows: new Map([[chatId, chat.members ?? []]]),
+        marks: new Map([[chatId, "2024-03-02T10:00:00.51Z"]]),
+      },
+      operations: { rows: new Map([[chatId, operations]]), marks: new Map() },
     },
+    rejects: [],
   };
 }
 

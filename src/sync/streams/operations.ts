@@ -24,7 +24,8 @@ export const operationsStream: FollowUpStream<"operations"> = {
       marked: false,
       async fetch({ graph, userId }) {
         const items: unknown[] = [];
-        for (const id of pendingOperations) items.push(await graph.chatOperation(chatId, id, { userId }));
+        for (const id of pendingOperations)
+          items.push(await graph.chatOperation(chatId, id, { userId }));
         return items;
       },
     };
