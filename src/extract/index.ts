@@ -94,7 +94,8 @@ export interface GraphExtractor {
   readonly config: GraphConfig;
   readonly http: GraphHttpClient;
   readonly limiter: RateLimiter;
-  listUsers(): AsyncGenerator<string, void, undefined>;
+  /** The tenant's users as listed (unchecked items). */
+  listUsers(): AsyncGenerator<unknown, void, undefined>;
   /** The object id for an id or a UPN. */
   getUserId(idOrUpn: string): Promise<string>;
   listUserChats(userId: string): AsyncIterableIterator<GraphPage>;

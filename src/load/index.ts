@@ -33,17 +33,14 @@ export type {
 export { FOLLOW_UP_NAMES } from "./follow-up-writers.ts";
 export { markDeletedChats } from "./sweep-deleted-chats.ts";
 export type { SweepResult } from "./sweep-deleted-chats.ts";
-export { startRun, updateRunCounts, finishRun, recordFailure } from "./runs.ts";
+export { startRun, finishRun, recordFailure } from "./runs.ts";
 export type { FailureInput, FinishRunInput, RunCounts, StartRunInput, StartedRun } from "./runs.ts";
-export { startUserRun, markUserSucceeded, markUserFailed, succeededUsers } from "./run-users.ts";
+export { markUserSucceeded, markUserFailed, succeededUsers } from "./run-users.ts";
 export type { UserRunOutcome } from "./run-users.ts";
 export { readWatermarks } from "./read-watermarks.ts";
-export { activeChatIds } from "./read-active-chats.ts";
 export { pendingOperations, PENDING_OPERATION_STATUSES } from "./read-pending-operations.ts";
 export type { Watermark } from "./read-watermarks.ts";
 export { advanceWatermarks } from "./advance-watermark.ts";
-export type { WatermarkInput } from "./advance-watermark.ts";
-export { compareTimestamps } from "./graph-timestamp.ts";
 export {
   failingUsers,
   readStatus,

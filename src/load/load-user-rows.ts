@@ -38,12 +38,7 @@ export function loadUserRows(
       seenAt,
     );
     const rejects = await insertRejects(trx, rows.runId, userId, rows.rejects, seenAt);
-    const advanced = await advanceWatermarks(
-      trx,
-      userId,
-      rows.runId,
-      [...rows.watermarks].map(([stream, raw]) => ({ stream, value: raw, raw })),
-    );
+    const advanced = await advanceWatermarks(trx, userId, rows.runId, rows.watermarks);
     await markUserSucceeded(trx, rows.runId, userId, {
       chatsSeen: rows.viewpoints.length,
       rowsWritten: written.inserted + written.updated + removed,

@@ -2,32 +2,12 @@ import { sql, type Kysely } from "kysely";
 import { redactSecrets } from "./redact.ts";
 import type { Database } from "./schema.ts";
 
-/** Marks a user as being synced in a run (again, if a previous attempt failed). */
-export async function startUserRun(
-  db: Kysely<Database>,
-  runId: number,
-  userId: string,
-): Promise<void> {
-  await db
-    .insertInto("teams.sync_run_users")
-    .values({ run_id: runId, user_id: userId, status: "running" })
-    .onConflict((oc) =>
-      oc.columns(["run_id", "user_id"]).doUpdateSet({
-        status: "running",
-        started_at: sql<Date>`now()`,
-        finished_at: null,
-        error: null,
-      }),
-    )
-    .execute();
-}
-
 export interface UserRunOutcome {
   readonly chatsSeen: number;
   readonly rowsWritten: number;
 }
 
-/** Marks a user done; loadUserResult calls it inside the user's transaction. */
+/** Marks a user done; loadUserRows calls it inside the user's transaction. */
 export async function markUserSucceeded(
   db: Kysely<Database>,
   runId: number,

@@ -56,16 +56,6 @@ export interface RunCounts {
   readonly rejects: number;
 }
 
-/** Stores counts so far (progress of a long run); absent counts stay as they are. */
-export async function updateRunCounts(
-  db: Kysely<Database>,
-  runId: number,
-  counts: Partial<RunCounts>,
-): Promise<void> {
-  if (Object.keys(counts).length === 0) return;
-  await db.updateTable("teams.sync_runs").set(counts).where("run_id", "=", runId).execute();
-}
-
 export interface FinishRunInput {
   readonly status: Exclude<RunStatus, "running">;
   readonly counts?: Partial<RunCounts>;

@@ -4,7 +4,7 @@ import type { GraphCounters, GraphSource } from "./ports.ts";
 /** The orchestrator's Graph port over the extract stage. */
 export function graphSource(extractor: GraphExtractor): GraphSource {
   return {
-    listUserIds: () => extractor.listUsers(),
+    listUsers: () => extractor.listUsers(),
     resolveUserId: (idOrUpn) => extractor.getUserId(idOrUpn),
     userChatPages: (userId) => itemsOf(extractor.listUserChats(userId)),
     chatMembers: (chatId, call) => extractor.listChatMembers(chatId, call),

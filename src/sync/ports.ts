@@ -1,7 +1,7 @@
 /** What the orchestrator needs from Graph (implemented over src/extract). */
 export interface GraphSource {
-  /** Every user id of the tenant (GET /users, paged). */
-  listUserIds(): AsyncIterable<string>;
+  /** Every user of the tenant as listed (GET /users, paged; items unchecked). */
+  listUsers(): AsyncIterable<unknown>;
   /** A user id for an id or a UPN (GET /users/{idOrUpn}). */
   resolveUserId(idOrUpn: string): Promise<string>;
   /** The user's chat listing, page by page, as Graph sent the items. */

@@ -1,5 +1,5 @@
 import pLimit from "p-limit";
-import { unusableIdReason } from "../normalize/index.ts";
+import { normalizeUser, unusableIdReason, type NormalizeOptions } from "../normalize/index.ts";
 import type { Rejected } from "../normalize/rows.ts";
 import { describeError, isFatal, type UserFailure } from "./failures.ts";
 import type { SyncOptions } from "./options.ts";
@@ -24,14 +24,19 @@ export async function resolveUsers(
   graph: GraphSource,
   options: Pick<SyncOptions, "users" | "concurrency">,
   signal?: AbortSignal,
+  normalize: Partial<NormalizeOptions> = {},
 ): Promise<ResolvedUsers> {
   if (options.users.kind === "all") {
     const ids: string[] = [];
-    for await (const id of graph.listUserIds()) {
+    const rejects: Rejected[] = [];
+    for await (const item of graph.listUsers()) {
       signal?.throwIfAborted();
-      ids.push(id);
+      const user = normalizeUser(item, normalize);
+      if (user.ok) ids.push(user.value.id);
+      else rejects.push(user.rejected);
     }
-    return { ...usable(ids), failures: [] };
+    const kept = usable(ids);
+    return { ids: kept.ids, rejects: [...rejects, ...kept.rejects], failures: [] };
   }
   const limit = pLimit({ concurrency: options.concurrency, rejectOnClear: true });
   const failures: UserFailure[] = [];

@@ -52,7 +52,12 @@ export async function runSync(deps: RunDeps, options: SyncOptions): Promise<RunS
   let chatsMarkedDeleted = 0;
   const chatsSeen = new Set<string>();
   try {
-    const users = await resolveUsers(deps.graph, options, deps.signal);
+    const users = await resolveUsers(
+      deps.graph,
+      options,
+      deps.signal,
+      resolveNormalizeOptions(options),
+    );
     for (const failure of users.failures) await state.recordFailure(failure);
     if (users.rejects.length > 0) await state.recordRejects(users.rejects, now());
     const userIds = users.ids.filter((id) => !earlier?.done.has(id));

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { loadListing } from "../load/fixtures.ts";
-import { markUserFailed, startUserRun } from "../../src/load/run-users.ts";
+import { markUserFailed } from "../../src/load/run-users.ts";
 import { finishRun, recordFailure, startRun } from "../../src/load/runs.ts";
 import { listed, userInput } from "../load/fixtures.ts";
 import { useWarehouse } from "../load/warehouse.ts";
@@ -21,7 +21,6 @@ async function seed(): Promise<number> {
   const { runId } = await startRun(db, { trigger: "cron", streams: ["chats"] });
   for (let i = 1; i <= SYNCED; i++) {
     const user = `s-${pad(i)}`;
-    await startUserRun(db, runId, user);
     await loadListing(
       db,
       userInput(runId, user, [listed(user, `chat-${user}`)], {
@@ -31,7 +30,6 @@ async function seed(): Promise<number> {
   }
   for (let i = 1; i <= FAILING; i++) {
     const user = `f-${pad(i)}`;
-    await startUserRun(db, runId, user);
     await recordFailure(db, { runId, userId: user, stream: "chats", httpStatus: 403, error: "no" });
     await markUserFailed(db, runId, user, `GET /users/${user}/chats answered 403 Forbidden`);
   }

@@ -84,7 +84,8 @@ describe("createGraphExtractor over a loopback Graph serving the doc examples", 
     });
 
     const seen = { users: 0, chats: 0, members: 0, operations: 0, polled: 0 };
-    for await (const userId of extractor.listUsers()) {
+    for await (const user of extractor.listUsers()) {
+      const userId = (user as { id: string }).id;
       seen.users++;
       for await (const page of extractor.listUserChats(userId)) {
         for (const chat of page.items as { id: string }[]) {

@@ -54,7 +54,7 @@ async function extractAll(extractor: GraphExtractor, concurrency: number): Promi
     memberCounts: new Map(),
     operationCounts: new Map(),
   };
-  for await (const userId of extractor.listUsers()) out.users.push(userId);
+  for await (const user of extractor.listUsers()) out.users.push((user as { id: string }).id);
   const limit = pLimit(concurrency);
   await Promise.all(
     out.users.map((userId) =>

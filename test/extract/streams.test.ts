@@ -76,9 +76,9 @@ describe("streams over HTTP, with Microsoft's doc examples", () => {
     await graph.close();
   });
 
-  it("listUsers yields every user id across pages", async () => {
+  it("listUsers yields every user across pages", async () => {
     const ids: string[] = [];
-    for await (const id of listUsers(ctx)) ids.push(id);
+    for await (const user of listUsers(ctx)) ids.push((user as { id: string }).id);
     expect(ids).toEqual(["u1", guestUpn, "u3"]);
     expect(harness.limiter.acquired.slice(-2)).toEqual([
       expect.objectContaining({ scope: "listUsers" }),

@@ -17,24 +17,30 @@ describe("advanceWatermarks", () => {
     const { db } = warehouse;
     const runId = await newRun(db);
     const user = "wm-batch";
-    const stamp = (raw: string) => ({ value: raw, raw });
     expect(
-      await advanceWatermarks(db, user, runId, [
-        { stream: "chats", ...stamp("2024-05-01T00:00:00.5Z") },
-        { stream: "members", ...stamp("2024-05-01T00:00:00Z") },
-      ]),
+      await advanceWatermarks(
+        db,
+        user,
+        runId,
+        new Map([
+          ["chats", "2024-05-01T00:00:00.5Z"],
+          ["members", "2024-05-01T00:00:00Z"],
+        ]),
+      ),
     ).toEqual(["chats", "members"]);
 
     const later = await newRun(db);
-    const written = await advanceWatermarks(db, user, later, [
-      { stream: "chats", ...stamp("2024-05-01T00:00:00.4999999Z") }, // earlier: stays
-      { stream: "members", ...stamp("2024-05-01T00:00:00.0000001Z") }, // later: moves
-      { stream: "operations", value: null, raw: null }, // new stream: recorded
-      // Given twice: the later value wins, in either order.
-      { stream: "previews", ...stamp("2024-05-03T00:00:00Z") },
-      { stream: "previews", ...stamp("2024-05-02T00:00:00Z") },
-    ]);
-    expect(written).toEqual(["members", "operations", "previews"]);
+    const written = await advanceWatermarks(
+      db,
+      user,
+      later,
+      new Map([
+        ["chats", "2024-05-01T00:00:00.4999999Z"], // earlier: stays
+        ["members", "2024-05-01T00:00:00.0000001Z"], // later: moves
+        ["previews", "2024-05-03T00:00:00Z"], // new stream: written
+      ]),
+    );
+    expect(written).toEqual(["members", "previews"]);
     const rows = await db
       .selectFrom("teams.sync_watermarks")
       .select(["stream", "watermark_raw", "run_id"])
@@ -44,10 +50,9 @@ describe("advanceWatermarks", () => {
     expect(rows).toEqual([
       { stream: "chats", watermark_raw: "2024-05-01T00:00:00.5Z", run_id: runId },
       { stream: "members", watermark_raw: "2024-05-01T00:00:00.0000001Z", run_id: later },
-      { stream: "operations", watermark_raw: null, run_id: later },
       { stream: "previews", watermark_raw: "2024-05-03T00:00:00Z", run_id: later },
     ]);
-    expect(await advanceWatermarks(db, user, later, [])).toEqual([]);
+    expect(await advanceWatermarks(db, user, later, new Map())).toEqual([]);
   });
 });
 

@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { loadListing } from "./fixtures.ts";
-import { activeChatIds } from "../../src/load/read-active-chats.ts";
 import { pendingOperations } from "../../src/load/read-pending-operations.ts";
 import { readWatermarks } from "../../src/load/read-watermarks.ts";
-import { markUserFailed, startUserRun, succeededUsers } from "../../src/load/run-users.ts";
-import { finishRun, recordFailure, startRun, updateRunCounts } from "../../src/load/runs.ts";
+import { markUserFailed, succeededUsers } from "../../src/load/run-users.ts";
+import { finishRun, recordFailure, startRun } from "../../src/load/runs.ts";
 import { readStatus, runFailures } from "../../src/load/status.ts";
 import { listed, operationRow, userInput } from "./fixtures.ts";
 import { useWarehouse } from "./warehouse.ts";
@@ -25,8 +24,6 @@ describe("runs and status", () => {
     });
     expect(first).toEqual({ runId: expect.any(Number), startedAt: started });
 
-    await startUserRun(db, first.runId, "ok-user");
-    await startUserRun(db, first.runId, "bad-user");
     await loadListing(
       db,
       userInput(first.runId, "ok-user", [listed("ok-user", "status-chat")], {
@@ -44,10 +41,17 @@ describe("runs and status", () => {
       requestId: "req-1",
     });
     await markUserFailed(db, first.runId, "bad-user", "403 Forbidden");
-    await updateRunCounts(db, first.runId, { users_total: 2, requests: 7 });
     await finishRun(db, first.runId, {
       status: "partial",
-      counts: { users_succeeded: 1, users_failed: 1, chats_seen: 1, rows_written: 5, throttled: 2 },
+      counts: {
+        users_total: 2,
+        requests: 7,
+        users_succeeded: 1,
+        users_failed: 1,
+        chats_seen: 1,
+        rows_written: 5,
+        throttled: 2,
+      },
       error: "1 user failed",
       finishedAt: new Date("2024-04-01T00:01:30Z"),
     });
@@ -156,8 +160,6 @@ describe("runs and status", () => {
       );
     await load(["op-chat-1", "op-chat-2", "op-chat-3"], 1);
     await load(["op-chat-1", "op-chat-3"], 2);
-    expect(await activeChatIds(db, "ops-user")).toEqual(new Set(["op-chat-1", "op-chat-3"]));
-    expect(await activeChatIds(db, "nobody")).toEqual(new Set());
     expect(await pendingOperations(db)).toEqual(
       new Map([
         ["op-chat-1", ["op-a", "op-b"]],

@@ -7,7 +7,7 @@
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { loadListing } from "./fixtures.ts";
-import { markUserFailed, startUserRun } from "../../src/load/run-users.ts";
+import { markUserFailed } from "../../src/load/run-users.ts";
 import { finishRun, recordFailure, startRun } from "../../src/load/runs.ts";
 import { failingUsers, readStatus, readStatusOverview } from "../../src/load/status.ts";
 import { listed, userInput } from "./fixtures.ts";
@@ -22,7 +22,6 @@ async function seedHistory(): Promise<number[]> {
   const { db } = warehouse;
   const runs: number[] = [];
   const ok = async (runId: number, user: string) => {
-    await startUserRun(db, runId, user);
     await loadListing(
       db,
       userInput(runId, user, [listed(user, `chat-of-${user}`)], {
@@ -31,7 +30,6 @@ async function seedHistory(): Promise<number[]> {
     );
   };
   const fail = async (runId: number, user: string, status: number) => {
-    await startUserRun(db, runId, user);
     await recordFailure(db, {
       runId,
       userId: user,
@@ -67,8 +65,18 @@ async function seedHistory(): Promise<number[]> {
   });
   // A manual run for one user.
   await run(3, (r) => ok(r, "u-b"));
-  // A run that crashed with u-a in flight: u-a stays synced by its previous attempt.
-  await run(4, (r) => startUserRun(db, r, "u-a"), false);
+  // A run that crashed with u-a in flight (a row an earlier version left "running"): u-a
+  // stays synced by its previous attempt.
+  await run(
+    4,
+    async (r) => {
+      await db
+        .insertInto("teams.sync_run_users")
+        .values({ run_id: r, user_id: "u-a", status: "running" })
+        .execute();
+    },
+    false,
+  );
   return runs;
 }
 

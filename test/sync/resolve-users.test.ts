@@ -108,4 +108,24 @@ describe("resolving UPNs", () => {
       expect.stringMatching(/2000 characters long/),
     ]);
   });
+
+  it("dead-letters a listed user that cannot be keyed instead of failing the run", async () => {
+    const sim = await simulator();
+    const real = source(sim);
+    // What Graph listed, plus items no user row can come from.
+    const graph: GraphSource = {
+      ...real,
+      async *listUsers() {
+        yield* real.listUsers();
+        yield { userPrincipalName: "no-id@example.com" };
+        yield "not an object";
+      },
+    };
+    const result = await resolveUsers(graph, { users: { kind: "all" }, concurrency: 2 });
+    expect(result.ids).toEqual(sim.state().users.map((u) => u.id));
+    expect(result.rejects.map((r) => [r.kind, r.reason])).toEqual([
+      ["user", "missing id"],
+      ["user", expect.stringMatching(/not an object/)],
+    ]);
+  });
 });
