@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
+  normalizeChatMessage,
+  normalizeChatMessages,
   normalizeListedChat,
   normalizeMembers,
   normalizeOperation,
@@ -44,9 +46,36 @@ const COVERED = [
   "list-chats-orderby-last-message.json",
   "list-chats.json",
   "teams-async-operation-shape.json",
-];
+  // The simulator's chat message examples (below: every message normalizes).
+  "get-all-messages-delta-last.json",
+  "get-all-messages-delta.json",
+  "get-all-messages.json",
+  "get-chat-message.json",
+  "list-chat-messages-include-unknown.json",
+  "list-chat-messages.json",
+].sort();
 
 describe("Graph doc fixtures", () => {
+  it.each([
+    "get-all-messages-delta-last.json",
+    "get-all-messages-delta.json",
+    "get-all-messages.json",
+    "list-chat-messages-include-unknown.json",
+    "list-chat-messages.json",
+  ])("%s: every message becomes a row keyed by its chat", (name) => {
+    const items = (readFixture(name) as { value?: unknown[] }).value ?? [];
+    const result = normalizeChatMessages(items, null);
+    expect(result.rejected).toEqual([]);
+    expect(result.messages.length).toBeGreaterThan(0);
+    for (const m of result.messages) expect(m.message.chat_id).toMatch(/^19:/);
+  });
+
+  it("get-chat-message.json: one message with its chat id", () => {
+    const { value } = accepted(normalizeChatMessage(readFixture("get-chat-message.json"), null));
+    expect(value.message.message_id).toBeTruthy();
+    expect(value.message.chat_id).toMatch(/^19:/);
+  });
+
   it("covers every file in the fixture directory (test/fixtures/graph)", () => {
     expect(fixtureNames()).toEqual(COVERED);
   });
