@@ -99,7 +99,10 @@ export function createExtractor(
   const config = defineGraphConfig({
     baseUrl: options.baseUrl ?? app.env.graphBaseUrl,
     auth: revealAuth(auth),
-    ...(options.rateScale === undefined ? {} : { rateLimits: { scale: options.rateScale } }),
+    rateLimits: {
+      ...app.env.graphRateLimits,
+      ...(options.rateScale === undefined ? {} : { scale: options.rateScale }),
+    },
   });
   return createGraphExtractor(config, { logger: app.logger });
 }

@@ -17,7 +17,7 @@ export async function getChatOperation(
     `/chats/${encodeId(chatId, "chat id")}` +
     `/operations/${encodeId(operationId, "operation id")}`;
   const options = {
-    scope: "otherChatGet",
+    scope: "getOperation",
     chatId,
     userId: call.userId,
     headers: includeUnknownEnumMembers,

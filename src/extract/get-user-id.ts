@@ -8,7 +8,7 @@ import type { StreamContext } from "./stream-context.ts";
  */
 export async function getUserId(ctx: StreamContext, idOrUpn: string): Promise<string> {
   const path = `/users/${encodeId(idOrUpn, "user id or UPN")}?$select=id`;
-  const options = { scope: "listUsers", userId: idOrUpn, stream: "users" } as const;
+  const options = { scope: "getUser", userId: idOrUpn, stream: "users" } as const;
   const { body } = await ctx.http.getJson(graphUrl(ctx.baseUrl, "v1.0", path), options);
   const id = (body as { id?: unknown } | null)?.id;
   if (typeof id !== "string" || id === "") {

@@ -38,10 +38,17 @@ const HANDLERS: Record<RouteKind, Handler> = {
   token: tokenRoute,
   discovery: discoveryRoute,
   control: controlRoute,
-  unknown: () => {
-    throw new SimError(404, "NotFound", "No such route in the Graph simulator.");
-  },
+  unknown: notFound,
+  // Kinds named ahead of their routes (the messages stream); the router matches none yet.
+  listMessages: notFound,
+  getMessage: notFound,
+  getAllMessages: notFound,
+  getAllMessagesDelta: notFound,
 };
+
+function notFound(): never {
+  throw new SimError(404, "NotFound", "No such route in the Graph simulator.");
+}
 
 const GRAPH_JSON =
   "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
@@ -133,7 +140,8 @@ async function handle(ctx: SimContext, req: IncomingMessage, res: ServerResponse
     run(ctx, graphReq, ids, notes, error, faultReq);
   const slowMs = ctx.faults.delayMs(faultReq);
   if (slowMs > 0) notes.fault ??= "slow";
-  if (ctx.settings.latencyMs + slowMs > 0) await sleep(ctx.settings.latencyMs + slowMs);
+  const delayMs = latencyMs(ctx) + slowMs;
+  if (delayMs > 0) await sleep(delayMs);
   await send(res, answer);
   for (const sent of notes.sent) sent();
   ctx.stats.record({
@@ -150,9 +158,20 @@ async function handle(ctx: SimContext, req: IncomingMessage, res: ServerResponse
     retryAfterSeconds: notes.retryAfter === null ? null : Number(notes.retryAfter),
     fault: notes.fault,
     at,
+    arrivedAtMs: started,
     simTime,
     durationMs: performance.now() - started,
   });
+}
+
+/**
+ * The response's latency: `latencyMs`, varied uniformly within ± `latencyJitterMs` (never
+ * below 0). Applied after the throttle, which counts a request when it arrives.
+ */
+function latencyMs(ctx: SimContext): number {
+  const { latencyMs: base, latencyJitterMs: jitter } = ctx.settings;
+  if (jitter <= 0) return base;
+  return Math.max(0, base + (2 * ctx.latencyRandom.next() - 1) * jitter);
 }
 
 /** Bearer check, throttle and error faults: an answer when the request stops here. */
