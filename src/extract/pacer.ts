@@ -3,10 +3,11 @@
  * Graph counts: Graph's token bucket counts requests as they arrive, so grants leave evenly
  * spaced, `spacingMs` apart, with no burst credit. Each grant takes a slot on a schedule;
  * the next slot is `spacingMs` after the previous slot, never earlier. A grant that comes
- * late (a timer fired late, or the request had to wait for another dimension) keeps at most
- * `catchUpMs` of that lateness: enough that timer granularity does not cost throughput,
- * too little to let late grants bunch. In any window of L ms a pacer grants at most
- * 1 + floor((L + catchUpMs) / spacingMs) requests.
+ * late (a timer fired late, or the request had to wait for another dimension) stays on the
+ * schedule if it is at most `catchUpMs` late, else the schedule starts again at the grant:
+ * enough that timer granularity does not cost throughput, too little to let late grants
+ * bunch. In any window of L ms a pacer grants at most 1 + floor((L + catchUpMs) / spacingMs)
+ * requests.
  */
 export class Pacer {
   readonly #spacingMs: number;
@@ -27,7 +28,10 @@ export class Pacer {
 
   /** Takes the slot of a grant made at `nowMs` (which must be ready). */
   take(nowMs: number): void {
-    const slotMs = Math.max(this.#nextSlotMs, nowMs - this.#catchUpMs);
+    // On schedule if at most `catchUpMs` late; later (or first, or idle) starts afresh at
+    // now. No credit for time spent paused: after a Retry-After the schedule starts afresh.
+    const onSchedule = nowMs - this.#nextSlotMs <= this.#catchUpMs;
+    const slotMs = Math.max(onSchedule ? this.#nextSlotMs : nowMs, this.#pausedUntilMs);
     this.#nextSlotMs = slotMs + this.#spacingMs;
   }
 
@@ -37,6 +41,6 @@ export class Pacer {
 
   /** An idle pacer behaves as a fresh one would, so it can be dropped. */
   isIdle(nowMs: number): boolean {
-    return this.#nextSlotMs <= nowMs - this.#catchUpMs && this.#pausedUntilMs <= nowMs;
+    return this.#nextSlotMs < nowMs - this.#catchUpMs && this.#pausedUntilMs <= nowMs;
   }
 }

@@ -30,10 +30,10 @@ function fired(sim: Simulator): number {
   return sim.stats().faultsFired.reduce((n, f) => n + f.fired, 0);
 }
 
-/** The limiter scope a request counts against on the client side. */
+/** The limiter budget a request counts against on the client side (a 429 pauses all of it). */
 function clientScope(path: string): string {
-  if (/\/users\/[^/]+\/chats$/.test(path)) return "listChats";
-  if (/\/chats\/[^/]+\/(members|operations)/.test(path)) return "otherChatGet";
+  if (/\/users\/[^/]+\/chats$/.test(path)) return "otherGet";
+  if (/\/chats\/[^/]+\/(members|operations)/.test(path)) return "otherGet";
   return path;
 }
 
