@@ -22,6 +22,7 @@ import type { FaultRequest } from "../faults/fault-engine.ts";
 import type { GraphRequest, SimContext } from "./context.ts";
 import { graphErrorBody, serializePage, type RouteOutput } from "./graph-response.ts";
 import { toBuffers, type JsonChunks } from "./json-chunks.ts";
+import { responseLatencyMs } from "./latency.ts";
 import { matchRoute, splitPath, type MatchedRoute } from "./router.ts";
 
 type Handler = (ctx: SimContext, req: GraphRequest) => RouteOutput;
@@ -140,7 +141,7 @@ async function handle(ctx: SimContext, req: IncomingMessage, res: ServerResponse
     run(ctx, graphReq, ids, notes, error, faultReq);
   const slowMs = ctx.faults.delayMs(faultReq);
   if (slowMs > 0) notes.fault ??= "slow";
-  const delayMs = latencyMs(ctx) + slowMs;
+  const delayMs = responseLatencyMs(ctx.settings, ctx.latencyRandom) + slowMs;
   if (delayMs > 0) await sleep(delayMs);
   await send(res, answer);
   for (const sent of notes.sent) sent();
@@ -162,16 +163,6 @@ async function handle(ctx: SimContext, req: IncomingMessage, res: ServerResponse
     simTime,
     durationMs: performance.now() - started,
   });
-}
-
-/**
- * The response's latency: `latencyMs`, varied uniformly within ± `latencyJitterMs` (never
- * below 0). Applied after the throttle, which counts a request when it arrives.
- */
-function latencyMs(ctx: SimContext): number {
-  const { latencyMs: base, latencyJitterMs: jitter } = ctx.settings;
-  if (jitter <= 0) return base;
-  return Math.max(0, base + (2 * ctx.latencyRandom.next() - 1) * jitter);
 }
 
 /** Bearer check, throttle and error faults: an answer when the request stops here. */
