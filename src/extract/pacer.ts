@@ -3,11 +3,10 @@
  * Graph counts: Graph's token bucket counts requests as they arrive, so grants leave evenly
  * spaced, `spacingMs` apart, with no burst credit. Each grant takes a slot on a schedule;
  * the next slot is `spacingMs` after the previous slot, never earlier. A grant that comes
- * late (a timer fired late, or the request had to wait for another dimension) stays on the
- * schedule if it is at most `catchUpMs` late, else the schedule starts again at the grant:
- * enough that timer granularity does not cost throughput, too little to let late grants
- * bunch. In any window of L ms a pacer grants at most 1 + floor((L + catchUpMs) / spacingMs)
- * requests.
+ * late (a timer fired late behind other work, or the request waited for another dimension)
+ * keeps at most `catchUpMs` of that lateness, so that a busy event loop does not cost
+ * throughput, yet late grants cannot bunch beyond `catchUpMs` worth of slots. In any
+ * window of L ms a pacer grants at most 1 + floor((L + catchUpMs) / spacingMs) requests.
  */
 export class Pacer {
   readonly #spacingMs: number;
@@ -28,10 +27,10 @@ export class Pacer {
 
   /** Takes the slot of a grant made at `nowMs` (which must be ready). */
   take(nowMs: number): void {
-    // On schedule if at most `catchUpMs` late; later (or first, or idle) starts afresh at
-    // now. No credit for time spent paused: after a Retry-After the schedule starts afresh.
-    const onSchedule = nowMs - this.#nextSlotMs <= this.#catchUpMs;
-    const slotMs = Math.max(onSchedule ? this.#nextSlotMs : nowMs, this.#pausedUntilMs);
+    // A fresh schedule starts at its first grant. No credit for time spent paused: after
+    // a Retry-After the schedule starts again at the pause's end.
+    const lateSlotMs = this.#nextSlotMs === -Infinity ? nowMs : nowMs - this.#catchUpMs;
+    const slotMs = Math.max(this.#nextSlotMs, lateSlotMs, this.#pausedUntilMs);
     this.#nextSlotMs = slotMs + this.#spacingMs;
   }
 
@@ -39,8 +38,8 @@ export class Pacer {
     this.#pausedUntilMs = Math.max(this.#pausedUntilMs, untilMs);
   }
 
-  /** An idle pacer behaves as a fresh one would, so it can be dropped. */
+  /** An idle pacer is no stricter than a fresh one, so it can be dropped. */
   isIdle(nowMs: number): boolean {
-    return this.#nextSlotMs < nowMs - this.#catchUpMs && this.#pausedUntilMs <= nowMs;
+    return this.#nextSlotMs <= nowMs - this.#catchUpMs && this.#pausedUntilMs <= nowMs;
   }
 }

@@ -29,16 +29,24 @@ export interface RateLimiter {
 }
 
 /**
- * How much of a late grant's lateness its pacer keeps (see Pacer). Node's timers fire on
- * whole milliseconds, so at a few ms of spacing a pacer that kept none would lose a
- * quarter of its rate; 4 ms absorbs that and lets at most two grants go at once.
+ * How much of a late grant's lateness a pacer keeps (see Pacer). The headroom leaves
+ * `1000 * headroom / (1 - headroom)` ms in every second that pacing does not use (31 ms at
+ * 3%); arrival jitter and catch-up share it. Arrival jitter keeps room for 2.5 requests'
+ * spacing (a request held back between its grant and Graph then cannot tip a second over);
+ * catch-up gets the rest, at least 2 ms because Node's timers fire on whole milliseconds.
+ * At 300/s that is 22 ms, which keeps a busy event loop from costing throughput; at 30/s
+ * it is the 2 ms minimum.
  */
-const catchUpMs = 4;
+function catchUpMsFor(spacingMs: number, headroom: number): number {
+  const unusedMsPerSecond = (1000 * headroom) / (1 - headroom);
+  return Math.max(2, unusedMsPerSecond - 2.5 * spacingMs);
+}
 
 /** The pacers of one user or chat dimension, keyed by id, ordered by last grant. */
 interface KeyedPacers {
   readonly kind: RateLimitKeyKind;
   readonly spacingMs: number;
+  readonly catchUpMs: number;
   readonly pacers: Map<string, Pacer>;
 }
 
@@ -77,13 +85,17 @@ export function createRateLimiter(
 
   function budgetPacers(limit: BudgetLimit): BudgetPacers {
     // Unlimited keeps a tenant pacer without spacing: Retry-After pauses still apply.
-    if (unlimited) return { tenant: new Pacer(0, catchUpMs), keyed: [] };
+    if (unlimited) return { tenant: new Pacer(0, 0), keyed: [] };
     const keyed: KeyedPacers[] = [];
     for (const kind of ["user", "chat"] as const) {
       const rate = perKeyRate(limit, kind);
-      if (rate !== undefined) keyed.push({ kind, spacingMs: spacingMs(rate), pacers: new Map() });
+      if (rate === undefined) continue;
+      const spacing = spacingMs(rate);
+      const catchUpMs = catchUpMsFor(spacing, config.headroom);
+      keyed.push({ kind, spacingMs: spacing, catchUpMs, pacers: new Map() });
     }
-    return { tenant: new Pacer(spacingMs(limit.tenantPerSecond), catchUpMs), keyed };
+    const spacing = spacingMs(limit.tenantPerSecond);
+    return { tenant: new Pacer(spacing, catchUpMsFor(spacing, config.headroom)), keyed };
   }
 
   function budgetOf(scope: RateLimitScope): BudgetPacers {
@@ -118,7 +130,7 @@ export function createRateLimiter(
   function take(waiter: Waiter, nowMs: number): void {
     waiter.budget.tenant.take(nowMs);
     for (const { dimension, id } of waiter.keys) {
-      const pacer = dimension.pacers.get(id) ?? new Pacer(dimension.spacingMs, catchUpMs);
+      const pacer = dimension.pacers.get(id) ?? new Pacer(dimension.spacingMs, dimension.catchUpMs);
       // Re-inserted, so the map stays ordered by last grant (see evictIdle).
       dimension.pacers.delete(id);
       dimension.pacers.set(id, pacer);

@@ -226,6 +226,31 @@ describe("rate limiter", () => {
     expect(Math.min(...gapsMs(times))).toBeGreaterThanOrEqual(1000 / (30 * 0.97) - 4 - 1e-9);
   });
 
+  it("keeps its pace behind a busy event loop at high rates, without exceeding a second's limit", async () => {
+    let seed = 7;
+    // Timers fire 0-10 ms late; at 300/s that is up to three spacings.
+    const lateBy = () => ((seed = (seed * 48271) % 2147483647) % 1000) / 100;
+    const ctx = setup({ ...defaultRateLimits, scale: 10 }, lateBy);
+    const times = await ctx.clock.runUntil(
+      Promise.all(
+        Array.from({ length: 1500 }, (_, i) =>
+          ctx.limiter
+            .acquire({ scope: "listOperations", chatId: `c${i}` })
+            .then(() => ctx.clock.now()),
+        ),
+      ),
+    );
+    expect(maxInAnyWindow(times, 1000)).toBeLessThanOrEqual(300);
+    // The lateness is caught up (at most 22 ms of it per grant), so the rate holds: 1500
+    // requests at 97% of 300/s take 5.15 s, plus the last timer's lateness.
+    expect(Math.max(...times)).toBeLessThan(1499 * (1000 / 291) + 10);
+    // Catching up sends no more than the catch-up's worth at once.
+    const atOnce = new Map<number, number>();
+    for (const t of times) atOnce.set(t, (atOnce.get(t) ?? 0) + 1);
+    const sameInstant = Math.max(...atOnce.values());
+    expect(sameInstant).toBeLessThanOrEqual(1 + Math.floor(22.4 / (1000 / 291)));
+  });
+
   it("pauses the whole budget for the Retry-After after a 429, leaving other budgets alone", async () => {
     const ctx = setup();
     await ctx.limiter.acquire({ scope: "listChats", userId: "u1" });
