@@ -86,7 +86,7 @@ export function readEnv(env: NodeJS.ProcessEnv, cwd: string): EnvConfig {
 /** GRAPH_RATE_LIMITS holds the JSON itself (it starts with `{`) or the path of a JSON file. */
 function readRateLimits(value: string | undefined, cwd: string): RateLimitOverrides | undefined {
   if (value === undefined) return undefined;
-  const inline = value.startsWith("{");
+  const inline = value.startsWith("{") || value.startsWith("[");
   const source = inline ? "GRAPH_RATE_LIMITS" : `GRAPH_RATE_LIMITS file ${value}`;
   let text = value;
   if (!inline) {
