@@ -30,12 +30,12 @@ export interface RateLimiter {
 
 /**
  * How much of a late grant's lateness a pacer keeps (see Pacer). The headroom leaves
- * `1000 * headroom / (1 - headroom)` ms in every second that pacing does not use (31 ms at
- * 3%); arrival jitter and catch-up share it. Arrival jitter keeps room for 2.5 requests'
- * spacing (a request held back between its grant and Graph then cannot tip a second over);
- * catch-up gets the rest, at least 2 ms because Node's timers fire on whole milliseconds.
- * At 300/s that is 22 ms, which keeps a busy event loop from costing throughput; at 30/s
- * it is the 2 ms minimum.
+ * `1000 * headroom / (1 - headroom)` ms of every second unused (31 ms at 3%), shared by
+ * arrival jitter and catch-up. Jitter keeps two and a half spacings of it, so that up to
+ * two requests held back between their grant and Graph cannot tip a second over; catch-up
+ * gets the rest, at least 2 ms because Node's timers fire on whole milliseconds. At 300/s
+ * that is 22 ms, enough that a busy event loop does not cost throughput; at 30/s the
+ * spacing is longer than the headroom and catch-up is the 2 ms minimum.
  */
 function catchUpMsFor(spacingMs: number, headroom: number): number {
   const unusedMsPerSecond = (1000 * headroom) / (1 - headroom);
