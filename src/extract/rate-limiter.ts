@@ -29,24 +29,26 @@ export interface RateLimiter {
 }
 
 /**
- * How much of a late grant's lateness a pacer keeps (see Pacer). The headroom leaves
- * `1000 * headroom / (1 - headroom)` ms of every second unused (31 ms at 3%), shared by
- * arrival jitter and catch-up. Jitter keeps two and a half spacings of it, so that up to
- * two requests held back between their grant and Graph cannot tip a second over; catch-up
- * gets the rest, at least 2 ms because Node's timers fire on whole milliseconds. At 300/s
- * that is 22 ms, enough that a busy event loop does not cost throughput; at 30/s the
- * spacing is longer than the headroom and catch-up is the 2 ms minimum.
+ * How much of a late grant's lateness a pacer keeps (see Pacer): about the event-loop lag
+ * a busy sync sees (tens of ms while it parses pages and loads rows). Smaller, late timers
+ * cost a third of the rate at 300/s; the bunches it allows are at most 25 ms worth.
  */
-function catchUpMsFor(spacingMs: number, headroom: number): number {
-  const unusedMsPerSecond = (1000 * headroom) / (1 - headroom);
-  return Math.max(2, unusedMsPerSecond - 2.5 * spacingMs);
+const catchUpMs = 25;
+
+/**
+ * The most grants one second may hold: the paced rate, rounded. Rounding down would cost
+ * a small rate (a user's 5/s) a fifth of itself; at the rates that fill a second (the
+ * tenant's 30/s and up) this leaves the headroom's requests free for arrival jitter.
+ */
+function perSecondCapOf(perSecond: number): number {
+  return Math.max(1, Math.round(perSecond));
 }
 
 /** The pacers of one user or chat dimension, keyed by id, ordered by last grant. */
 interface KeyedPacers {
   readonly kind: RateLimitKeyKind;
-  readonly spacingMs: number;
-  readonly catchUpMs: number;
+  /** The paced rate of each of them, per second. */
+  readonly rate: number;
   readonly pacers: Map<string, Pacer>;
 }
 
@@ -75,8 +77,9 @@ export function createRateLimiter(
   clock: { readonly now: Now; readonly sleep: Sleep },
 ): RateLimiter {
   const unlimited = config.scale === 0 || !Number.isFinite(config.scale);
-  const spacingMs = (perSecond: number): number =>
-    1000 / (perSecond * config.scale * (1 - config.headroom));
+  /** Requests per second a dimension is paced at: its limit, scaled, less the headroom. */
+  const pacedRate = (perSecond: number): number => perSecond * config.scale * (1 - config.headroom);
+  const pacerFor = (rate: number): Pacer => new Pacer(1000 / rate, catchUpMs, perSecondCapOf(rate));
   const budgets = new Map<string, BudgetPacers>(
     Object.entries(config.budgets).map(([name, limit]) => [name, budgetPacers(limit)]),
   );
@@ -89,13 +92,9 @@ export function createRateLimiter(
     const keyed: KeyedPacers[] = [];
     for (const kind of ["user", "chat"] as const) {
       const rate = perKeyRate(limit, kind);
-      if (rate === undefined) continue;
-      const spacing = spacingMs(rate);
-      const catchUpMs = catchUpMsFor(spacing, config.headroom);
-      keyed.push({ kind, spacingMs: spacing, catchUpMs, pacers: new Map() });
+      if (rate !== undefined) keyed.push({ kind, rate: pacedRate(rate), pacers: new Map() });
     }
-    const spacing = spacingMs(limit.tenantPerSecond);
-    return { tenant: new Pacer(spacing, catchUpMsFor(spacing, config.headroom)), keyed };
+    return { tenant: pacerFor(pacedRate(limit.tenantPerSecond)), keyed };
   }
 
   function budgetOf(scope: RateLimitScope): BudgetPacers {
@@ -130,7 +129,7 @@ export function createRateLimiter(
   function take(waiter: Waiter, nowMs: number): void {
     waiter.budget.tenant.take(nowMs);
     for (const { dimension, id } of waiter.keys) {
-      const pacer = dimension.pacers.get(id) ?? new Pacer(dimension.spacingMs, dimension.catchUpMs);
+      const pacer = dimension.pacers.get(id) ?? pacerFor(dimension.rate);
       // Re-inserted, so the map stays ordered by last grant (see evictIdle).
       dimension.pacers.delete(id);
       dimension.pacers.set(id, pacer);
@@ -138,9 +137,9 @@ export function createRateLimiter(
     }
   }
 
-  // Pacers of one dimension share a spacing, so ordered by last grant they are ordered by
+  // Pacers of one dimension share a rate, so ordered by last grant they are ordered by
   // when they go idle: eviction stops at the first busy one, and memory follows the keys
-  // active in the last spacing, not every chat ever seen.
+  // active in the last second, not every chat ever seen.
   function evictIdle(nowMs: number): void {
     for (const budget of budgets.values()) {
       for (const { pacers } of budget.keyed) {

@@ -221,9 +221,10 @@ describe("rate limiter", () => {
         ),
       ),
     );
-    expect(maxInAnyWindow(times, 1000)).toBeLessThanOrEqual(30);
-    // A late grant keeps at most 4 ms of its lateness: never two at once at 30/s.
-    expect(Math.min(...gapsMs(times))).toBeGreaterThanOrEqual(1000 / (30 * 0.97) - 4 - 1e-9);
+    // Paced at 29.1/s, a second holds at most 29, leaving one for arrival jitter.
+    expect(maxInAnyWindow(times, 1000)).toBeLessThanOrEqual(29);
+    // A late grant keeps at most 25 ms of its lateness: never two at once at 30/s.
+    expect(Math.min(...gapsMs(times))).toBeGreaterThanOrEqual(1000 / (30 * 0.97) - 25 - 1e-9);
   });
 
   it("keeps its pace behind a busy event loop at high rates, without exceeding a second's limit", async () => {
@@ -240,15 +241,16 @@ describe("rate limiter", () => {
         ),
       ),
     );
-    expect(maxInAnyWindow(times, 1000)).toBeLessThanOrEqual(300);
-    // The lateness is caught up (at most 22 ms of it per grant), so the rate holds: 1500
-    // requests at 97% of 300/s take 5.15 s, plus the last timer's lateness.
-    expect(Math.max(...times)).toBeLessThan(1499 * (1000 / 291) + 10);
+    // 291 at most: the headroom's nine requests stay free for arrival jitter.
+    expect(maxInAnyWindow(times, 1000)).toBeLessThanOrEqual(291);
+    // The lateness is caught up (up to 25 ms of it per grant), so the rate holds: 1500
+    // requests at 97% of 300/s take 5.15 s, plus timer lateness at the end.
+    expect(Math.max(...times)).toBeLessThan(1500 * (1000 / 291) + 50);
     // Catching up sends no more than the catch-up's worth at once.
     const atOnce = new Map<number, number>();
     for (const t of times) atOnce.set(t, (atOnce.get(t) ?? 0) + 1);
     const sameInstant = Math.max(...atOnce.values());
-    expect(sameInstant).toBeLessThanOrEqual(1 + Math.floor(22.4 / (1000 / 291)));
+    expect(sameInstant).toBeLessThanOrEqual(1 + Math.floor(25 / (1000 / 291)));
   });
 
   it("pauses the whole budget for the Retry-After after a 429, leaving other budgets alone", async () => {
@@ -294,8 +296,8 @@ describe("rate limiter", () => {
       await ctx.clock.runUntil(Promise.all(acquires));
       peakKeys = Math.max(peakKeys, ctx.limiter.stats().trackedKeys);
     }
-    // Only the chats granted within the last per-chat spacing (100 ms: 30 of them) are kept.
-    expect(peakKeys).toBeLessThanOrEqual(40);
+    // Only the chats granted within the last second (300 of them) are kept.
+    expect(peakKeys).toBeLessThanOrEqual(330);
     await ctx.clock.advanceBy(1000);
     await ctx.limiter.acquire({ scope: "listMembers", chatId: "one-more" });
     expect(ctx.limiter.stats().trackedKeys).toBe(1);
