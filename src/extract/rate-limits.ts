@@ -43,8 +43,10 @@ export interface RateLimitConfig {
    */
   readonly scale: number;
   /**
-   * The share of every limit left unused (0.03: requests leave at 97% of each rate), so
-   * that jitter between leaving here and arriving at Graph cannot push a second over.
+   * The share of every limit left unused (0.03: requests leave at 97% of each rate), room
+   * for jitter between leaving here and arriving at Graph: what fits in it cannot push a
+   * second over. Graph's token bucket absorbs more; a second counted strictly needs as
+   * much room as the longest stall between limiter and Graph (0.25 for 250 ms).
    */
   readonly headroom: number;
   readonly budgets: Readonly<Record<string, BudgetLimit>>;
