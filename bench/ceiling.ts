@@ -1,10 +1,14 @@
 /**
- * ceiling_ratio: a full sync against the simulator enforcing Graph's limits (scaled),
- * compared with the floor those limits put on it. For each limited dimension the floor
- * is (successful requests counted against it) / (its rate); the run cannot beat the
- * most loaded one. ceiling_ratio = floor_seconds / sync_seconds (1 = at the limit).
+ * ceiling_ratio: a full sync against the simulator enforcing Graph's limits (scaled), with
+ * 50 ± 40 ms of latency, compared with the floor those limits put on it. Every request
+ * counts against its budget's tenant dimension and, where its path names them, its user's
+ * and chat's (the simulator's table, which is Graph's); each dimension needs (its
+ * successful requests) / (its rate) seconds, and the run cannot beat the most loaded one.
+ * With one shared other-GET budget that is usually listings + members + operations at
+ * 30/s x scale. ceiling_ratio = floor_seconds / sync_seconds (1 = at the limit).
  */
 import type { RequestLogEntry, SimStats } from "../src/sim/index.ts";
+import { dimensionsOf } from "../src/sim/throttle/throttler.ts";
 import {
   log,
   runChildSync,
@@ -14,14 +18,6 @@ import {
   type ChildSyncResult,
   type Figures,
 } from "./support.ts";
-
-/** Graph's Teams limits (GRAPH.md), per second at scale 1. */
-const LIMITS = {
-  listChatsTenant: 20,
-  listChatsPerUser: 1,
-  otherGetsTenant: 30,
-  otherGetsPerChat: 1,
-} as const;
 
 export interface Floor {
   readonly seconds: number;
@@ -41,7 +37,7 @@ export async function benchCeiling(
 ): Promise<CeilingResult> {
   log(
     `ceiling: full sync, ${params.users} users / ${params.chats} chats, simulator and ` +
-      `limiter at scale ${params.rateScale}, ${params.latencyMs} ms latency`,
+      `limiter at scale ${params.rateScale}, ${params.latencyMs} ± ${params.latencyJitterMs} ms latency`,
   );
   const databaseUrl = await pg.freshDatabase("bench_ceiling");
   return withSimulator(
@@ -51,6 +47,7 @@ export async function benchCeiling(
       seed: params.seed,
       rateScale: params.rateScale,
       latencyMs: params.latencyMs,
+      latencyJitterMs: params.latencyJitterMs,
       requestLogLimit: 1_000_000,
     },
     async (sim) => {
@@ -89,42 +86,39 @@ export async function benchCeiling(
   );
 }
 
-/** The floor from the simulator's request log (429s excluded: they consume no budget). */
+/**
+ * The floor from the simulator's request log (429s excluded: they consume no budget): per
+ * tenant budget, and the busiest user and chat of each budget that limits them.
+ */
 export function floorOf(entries: readonly RequestLogEntry[], scale: number): Floor {
-  let listChats = 0;
-  let otherGets = 0;
-  const pagesPerUser = new Map<string, number>();
-  const callsPerChat = new Map<string, number>();
+  const perKey = new Map<string, { requests: number; perSecond: number }>();
   for (const e of entries) {
     if (e.throttled || e.status === 429) continue;
-    if (e.routeKind === "listChats") {
-      listChats++;
-      if (e.userId) pagesPerUser.set(e.userId, (pagesPerUser.get(e.userId) ?? 0) + 1);
-    } else if (
-      e.routeKind === "listMembers" ||
-      e.routeKind === "listOperations" ||
-      e.routeKind === "getOperation"
-    ) {
-      otherGets++;
-      if (e.chatId) callsPerChat.set(e.chatId, (callsPerChat.get(e.chatId) ?? 0) + 1);
+    const target = { userId: e.userId ?? undefined, chatId: e.chatId ?? undefined };
+    for (const { key, perSecond } of dimensionsOf(e.routeKind, target)) {
+      const counted = perKey.get(key) ?? { requests: 0, perSecond: perSecond * scale };
+      counted.requests++;
+      perKey.set(key, counted);
     }
   }
-  const maxOf = (m: Map<string, number>): number => Math.max(0, ...m.values());
-  const dim = (requests: number, perSecond: number) => ({
-    requests,
-    perSecond: perSecond * scale,
-    seconds: requests / (perSecond * scale),
-  });
-  const dimensions = {
-    listChatsTenant: dim(listChats, LIMITS.listChatsTenant),
-    listChatsBusiestUser: dim(maxOf(pagesPerUser), LIMITS.listChatsPerUser),
-    otherGetsTenant: dim(otherGets, LIMITS.otherGetsTenant),
-    otherGetsBusiestChat: dim(maxOf(callsPerChat), LIMITS.otherGetsPerChat),
-  };
-  const [bound, worst] = Object.entries(dimensions).reduce((a, b) =>
-    b[1].seconds > a[1].seconds ? b : a,
+  const dimensions: Floor["dimensions"] = {};
+  for (const [key, { requests, perSecond }] of perKey) {
+    // `otherGets:tenant` as is; `otherGets:chat:<id>` as the group's busiest chat.
+    const [group, scope] = key.split(":");
+    const name = scope === "tenant" ? `${group}Tenant` : `${group}Busiest${capitalize(scope)}`;
+    const seconds = requests / perSecond;
+    if ((dimensions[name]?.seconds ?? -1) < seconds)
+      dimensions[name] = { requests, perSecond, seconds };
+  }
+  const [bound, worst] = Object.entries(dimensions).reduce(
+    (a, b) => (b[1].seconds > a[1].seconds ? b : a),
+    ["none", { requests: 0, perSecond: 0, seconds: 0 }],
   );
   return { seconds: worst.seconds, bound, dimensions };
+}
+
+function capitalize(word = ""): string {
+  return word.charAt(0).toUpperCase() + word.slice(1);
 }
 
 export function simSummary(stats: SimStats): Record<string, unknown> {

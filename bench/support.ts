@@ -22,6 +22,8 @@ export interface BenchParams {
   readonly seed: number;
   readonly rateScale: number;
   readonly latencyMs: number;
+  /** The ceiling's simulator varies each response's latency within ± this (seeded). */
+  readonly latencyJitterMs: number;
   /** The small tenant of the RSS comparison (the large one is this x10 in users and chats). */
   readonly rssSmall: { readonly users: number; readonly chats: number };
   /** Users the SDK baseline syncs: every `baselineStride`-th user of the tenant. */
@@ -109,7 +111,8 @@ export async function withSimulator<T>(
   const sim = await startSimulator({ requestLogLimit: 0, ...options });
   log(
     `simulator ${sim.url}: ${options.users} users, ${options.chats} chats, seed ${options.seed}, ` +
-      `rateScale ${options.rateScale}, latency ${options.latencyMs ?? 0} ms ` +
+      `rateScale ${options.rateScale}, latency ${options.latencyMs ?? 0} ± ` +
+      `${options.latencyJitterMs ?? 0} ms ` +
       `(generated in ${seconds(started).toFixed(1)} s)`,
   );
   try {

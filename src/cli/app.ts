@@ -107,7 +107,10 @@ export function createExtractor(
     baseUrl: options.baseUrl ?? app.env.graphBaseUrl,
     auth: revealAuth(auth),
     maxResponseBytes: app.env.graphMaxResponseBytes,
-    ...(options.rateScale === undefined ? {} : { rateLimits: { scale: options.rateScale } }),
+    rateLimits: {
+      ...app.env.graphRateLimits,
+      ...(options.rateScale === undefined ? {} : { scale: options.rateScale }),
+    },
   });
   return createGraphExtractor(config, { logger: app.logger });
 }

@@ -23,6 +23,7 @@ interface RawFlags {
   token?: string;
   rateScale: string;
   latencyMs: string;
+  latencyJitterMs: string;
   tls?: boolean;
   clientId?: string;
   clientSecret?: string;
@@ -45,6 +46,11 @@ export function simulateCommand(deps: SimulateDeps = {}): Command {
       "1",
     )
     .option("--latency-ms <ms>", "latency added to every response", "0")
+    .option(
+      "--latency-jitter-ms <ms>",
+      "vary each response's latency uniformly within ± this (seeded)",
+      "0",
+    )
     .option("--tls", "serve https with a self-signed certificate (needed by @azure/identity)")
     .option("--client-id <id>", "client id the token endpoint accepts")
     .option(
@@ -91,6 +97,12 @@ function toOptions(flags: RawFlags, fail: (message: string) => never): Simulator
     token: flags.token,
     rateScale: number("rate-scale", flags.rateScale, (n) => n >= 0, "a number >= 0"),
     latencyMs: number("latency-ms", flags.latencyMs, (n) => n >= 0, "a number >= 0"),
+    latencyJitterMs: number(
+      "latency-jitter-ms",
+      flags.latencyJitterMs,
+      (n) => n >= 0,
+      "a number >= 0",
+    ),
     tls: flags.tls === true,
     clientId: flags.clientId,
     clientSecret: flags.clientSecret,

@@ -1,6 +1,12 @@
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { ConfigError } from "../errors.ts";
 import { responseBytesRange } from "../extract/graph-config.ts";
+import {
+  rateLimitOverridesSchema,
+  resolveRateLimits,
+  type RateLimitOverrides,
+} from "../extract/rate-limit-overrides.ts";
 import { Secret } from "./secret.ts";
 
 /** How the pipeline authenticates to Graph. */
@@ -34,6 +40,8 @@ export interface EnvConfig {
   readonly preparedStatements: boolean;
   /** GRAPH_MAX_RESPONSE_BYTES: decoded bytes one Graph response may have (unset: the default). */
   readonly graphMaxResponseBytes: number | undefined;
+  /** GRAPH_RATE_LIMITS: changes to Graph's rate-limit table, validated (undefined: the defaults). */
+  readonly graphRateLimits: RateLimitOverrides | undefined;
 }
 
 export const DEFAULT_GRAPH_BASE_URL = "https://graph.microsoft.com";
@@ -75,6 +83,7 @@ export function readEnv(env: NodeJS.ProcessEnv, cwd: string): EnvConfig {
     logLevel,
     preparedStatements: prepared === "on",
     graphMaxResponseBytes: parseMaxResponseBytes(nonEmpty("GRAPH_MAX_RESPONSE_BYTES")),
+    graphRateLimits: readRateLimits(nonEmpty("GRAPH_RATE_LIMITS"), cwd),
   });
 }
 
@@ -89,6 +98,36 @@ function parseMaxResponseBytes(text: string | undefined): number | undefined {
     );
   }
   return bytes;
+}
+
+/** GRAPH_RATE_LIMITS holds the JSON itself (it starts with `{`) or the path of a JSON file. */
+function readRateLimits(value: string | undefined, cwd: string): RateLimitOverrides | undefined {
+  if (value === undefined) return undefined;
+  const inline = value.startsWith("{") || value.startsWith("[");
+  const source = inline ? "GRAPH_RATE_LIMITS" : `GRAPH_RATE_LIMITS file ${value}`;
+  let text = value;
+  if (!inline) {
+    try {
+      text = readFileSync(path.resolve(cwd, value), "utf8");
+    } catch (error) {
+      throw new ConfigError(
+        `GRAPH_RATE_LIMITS must be JSON or the path of a JSON file; cannot read ${value}: ` +
+          `${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      );
+    }
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${source} is not valid JSON: ${(error as Error).message}`);
+  }
+  try {
+    resolveRateLimits(json);
+  } catch (error) {
+    throw new ConfigError(`${source}: ${(error as Error).message}`);
+  }
+  return Object.freeze(rateLimitOverridesSchema.parse(json));
 }
 
 function readGraphAuth(get: (name: string) => string | undefined): GraphAuthConfig | undefined {

@@ -18,7 +18,7 @@ export async function getChatOperation(
     `/chats/${encodeId(chatId, "chat id", context)}` +
     `/operations/${encodeId(operationId, "operation id", context)}`;
   const options = {
-    scope: "otherChatGet",
+    scope: "getOperation",
     chatId,
     userId: call.userId,
     headers: includeUnknownEnumMembers,

@@ -9,7 +9,7 @@ import type { StreamContext } from "./stream-context.ts";
 export async function getUserId(ctx: StreamContext, idOrUpn: string): Promise<string> {
   const segment = encodeId(idOrUpn, "user id or UPN", { userId: idOrUpn, stream: "users" });
   const path = `/users/${segment}?$select=id`;
-  const options = { scope: "listUsers", userId: idOrUpn, stream: "users" } as const;
+  const options = { scope: "getUser", userId: idOrUpn, stream: "users" } as const;
   const { body } = await ctx.http.getJson(graphUrl(ctx.baseUrl, "v1.0", path), options);
   const id = (body as { id?: unknown } | null)?.id;
   if (typeof id !== "string" || id === "") {

@@ -2,11 +2,11 @@ import { z } from "zod";
 import { ConfigError } from "../errors.ts";
 import { cloudForBaseUrl } from "./cloud.ts";
 import {
-  defaultRateLimits,
-  type RateLimitConfig,
-  type RateLimitScope,
-  type ScopeRateLimit,
-} from "./rate-limits.ts";
+  rateLimitOverridesSchema,
+  resolveRateLimits,
+  type RateLimitOverrides,
+} from "./rate-limit-overrides.ts";
+import { defaultRateLimits, type RateLimitConfig } from "./rate-limits.ts";
 import { defaultRetryPolicy, type RetryPolicy } from "./retry-policy.ts";
 import { defaultCircuitBreaker, type CircuitBreakerPolicy } from "./circuit-breaker.ts";
 
@@ -66,14 +66,13 @@ export interface GraphConfig {
   readonly circuitBreaker: CircuitBreakerPolicy;
 }
 
-export type ScopeRateLimitOverrides = Partial<Record<RateLimitScope, Partial<ScopeRateLimit>>>;
-
 export interface GraphConfigInput {
   readonly baseUrl?: string;
   readonly auth: GraphAuthInput;
   readonly requestTimeoutMs?: number;
   readonly retry?: Partial<RetryPolicy>;
-  readonly rateLimits?: { readonly scale?: number; readonly scopes?: ScopeRateLimitOverrides };
+  /** Changes to the default table (see RateLimitOverrides), and the scale. */
+  readonly rateLimits?: RateLimitOverrides & { readonly scale?: number };
   readonly maxPages?: number;
   readonly maxResponseBytes?: number;
   readonly maxExpansionRatio?: number;
@@ -127,22 +126,7 @@ const inputSchema = z.object({
     })
     .partial()
     .optional(),
-  rateLimits: z
-    .object({
-      scale: z.number().min(0).optional(),
-      scopes: z
-        .partialRecord(
-          z.enum(["listUsers", "listChats", "getChat", "otherChatGet"]),
-          z
-            .object({
-              tenantRequestsPerSecond: z.number().positive(),
-              perKeyRequestsPerSecond: z.number().positive(),
-            })
-            .partial(),
-        )
-        .optional(),
-    })
-    .optional(),
+  rateLimits: rateLimitOverridesSchema.extend({ scale: z.number().min(0).optional() }).optional(),
   maxPages: z.number().int().positive().optional(),
   maxResponseBytes: z
     .number()
@@ -178,10 +162,7 @@ export function defineGraphConfig(input: GraphConfigInput): GraphConfig {
     auth: resolveAuth(input.auth, cloud.authorityHost, baseUrl),
     requestTimeoutMs: input.requestTimeoutMs ?? graphConfigDefaults.requestTimeoutMs,
     retry: { ...defaultRetryPolicy, ...input.retry },
-    rateLimits: {
-      scale: input.rateLimits?.scale ?? defaultRateLimits.scale,
-      scopes: mergeScopes(input.rateLimits?.scopes),
-    },
+    rateLimits: rateLimitsOf(input.rateLimits),
     maxPages: input.maxPages ?? graphConfigDefaults.maxPages,
     maxResponseBytes: input.maxResponseBytes ?? graphConfigDefaults.maxResponseBytes,
     maxExpansionRatio: input.maxExpansionRatio ?? graphConfigDefaults.maxExpansionRatio,
@@ -228,12 +209,13 @@ function resolveAuth(
   return { ...auth, authorityHost };
 }
 
-function mergeScopes(overrides: ScopeRateLimitOverrides = {}): RateLimitConfig["scopes"] {
-  const scopes = { ...defaultRateLimits.scopes };
-  for (const scope of Object.keys(scopes) as RateLimitScope[]) {
-    scopes[scope] = { ...scopes[scope], ...overrides[scope] };
+function rateLimitsOf(input: GraphConfigInput["rateLimits"] = {}): RateLimitConfig {
+  const { scale = defaultRateLimits.scale, ...overrides } = input;
+  try {
+    return resolveRateLimits(overrides, scale);
+  } catch (error) {
+    throw new ConfigError(`Invalid rate limits: ${(error as Error).message}`, { cause: error });
   }
-  return scopes;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -26,13 +26,7 @@ export type { CredentialOptions, TokenProvider, TokenProviderOptions } from "./a
 export { cloudForBaseUrl, isMicrosoftAuthorityHost } from "./cloud.ts";
 export type { GraphCloud } from "./cloud.ts";
 export { defaultGraphBaseUrl, defineGraphConfig, graphConfigDefaults } from "./graph-config.ts";
-export type {
-  GraphAuth,
-  GraphAuthInput,
-  GraphConfig,
-  GraphConfigInput,
-  ScopeRateLimitOverrides,
-} from "./graph-config.ts";
+export type { GraphAuth, GraphAuthInput, GraphConfig, GraphConfigInput } from "./graph-config.ts";
 export { createGraphHttpClient } from "./http-client.ts";
 export type {
   CountingGraphHttpClient,
@@ -48,13 +42,15 @@ export type { GraphTransport, RawResponse } from "./transport.ts";
 export type { GraphPage, PaginateOptions } from "./paginate.ts";
 export { createRateLimiter } from "./rate-limiter.ts";
 export type { RateLimiter, RateLimitTarget } from "./rate-limiter.ts";
-export { defaultRateLimits, scopeKeyKind, toWindowLimit } from "./rate-limits.ts";
+export { RATE_LIMITED_CALLS, callKeys, defaultRateLimits } from "./rate-limits.ts";
 export type {
+  BudgetLimit,
   RateLimitConfig,
+  RateLimitKeyKind,
   RateLimitScope,
-  ScopeRateLimit,
-  WindowLimit,
 } from "./rate-limits.ts";
+export { rateLimitOverridesSchema, resolveRateLimits } from "./rate-limit-overrides.ts";
+export type { RateLimitOverrides } from "./rate-limit-overrides.ts";
 export {
   classifyFailure,
   defaultRetryPolicy,
@@ -110,6 +106,8 @@ export interface GraphExtractor {
   counters(): GraphCounters;
 }
 
+const performanceNow: Now = () => performance.now();
+
 export function createGraphExtractor(
   config: GraphConfig,
   deps: GraphExtractorDeps = {},
@@ -124,7 +122,8 @@ export function createGraphExtractor(
       credentialOptions: deps.credentialOptions,
       now,
     });
-  const limiter = createRateLimiter(config.rateLimits, { now, sleep });
+  // A monotonic clock: a wall clock stepped back would stall every pacer for as long.
+  const limiter = createRateLimiter(config.rateLimits, { now: deps.now ?? performanceNow, sleep });
   const http = createGraphHttpClient(config, {
     tokenProvider,
     limiter,

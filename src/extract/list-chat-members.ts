@@ -15,7 +15,7 @@ export async function listChatMembers(
   const path = `/chats/${id}/members`;
   const members: unknown[] = [];
   const pages = paginate(ctx.http, graphUrl(ctx.baseUrl, "v1.0", path), {
-    scope: "otherChatGet",
+    scope: "listMembers",
     chatId,
     userId: call.userId,
     stream: "members",

@@ -16,7 +16,7 @@ export async function listChatOperations(
   const path = `/chats/${id}/operations`;
   const operations: unknown[] = [];
   const pages = paginate(ctx.http, graphUrl(ctx.baseUrl, "beta", path), {
-    scope: "otherChatGet",
+    scope: "listOperations",
     chatId,
     userId: call.userId,
     headers: includeUnknownEnumMembers,

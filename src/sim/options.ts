@@ -35,6 +35,11 @@ export interface SimulatorOptions extends TenantOptions {
   readonly toleranceMs?: number;
   /** Added to every Graph and auth response (default 0). */
   readonly latencyMs?: number;
+  /**
+   * Varies each response's latency uniformly within ± this many ms (default 0), from the
+   * seed: the same seed draws the same sequence of delays.
+   */
+  readonly latencyJitterMs?: number;
   /** Fault rules active from the start (default none). */
   readonly faults?: readonly FaultRule[];
   /** Serve https with a self-signed certificate made at start (default false). */
@@ -64,6 +69,7 @@ export interface ResolvedOptions {
   readonly burstSeconds: number;
   readonly toleranceMs: number;
   readonly latencyMs: number;
+  readonly latencyJitterMs: number;
   readonly faults: readonly FaultRule[];
   readonly tls: boolean;
   readonly operationTimings: OperationTimings;
@@ -85,6 +91,7 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
     burstSeconds: options.burstSeconds ?? 1,
     toleranceMs: options.toleranceMs ?? 50,
     latencyMs: options.latencyMs ?? 0,
+    latencyJitterMs: options.latencyJitterMs ?? 0,
     faults: faultRulesSchema.parse(options.faults ?? []),
     tls: options.tls ?? false,
     operationTimings: {
@@ -102,6 +109,7 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
     "burstSeconds",
     "toleranceMs",
     "latencyMs",
+    "latencyJitterMs",
     "listLastUpdatedSkewMs",
     "requestLogLimit",
   ];

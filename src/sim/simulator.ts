@@ -51,7 +51,8 @@ export interface Simulator {
   allMessages(): IterableIterator<{ chatId: string; messages: SimMessage[] }>;
   /** Replaces the fault rules (validated; [] clears); counters start over. */
   setFaults(rules: readonly FaultRule[]): void;
-  setLatency(ms: number): void;
+  /** Latency of every response, and optionally its jitter (± ms, unchanged when omitted). */
+  setLatency(ms: number, jitterMs?: number): void;
   /** Changes the throttle scale (0 = unlimited); buckets start full. */
   setRateScale(scale: number): void;
   /** The list-vs-get lastUpdatedDateTime quirk (0 = off). */
@@ -82,6 +83,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const tenant = new SimTenant(store, resolved.operationTimings);
   const settings: LiveSettings = {
     latencyMs: resolved.latencyMs,
+    latencyJitterMs: resolved.latencyJitterMs,
     listLastUpdatedSkewMs: resolved.listLastUpdatedSkewMs,
     membersPageSize: resolved.membersPageSize,
   };
@@ -113,6 +115,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         .digest(),
     ),
     settings,
+    latencyRandom: Prng.from(seed, "latency"),
     origin: "",
     info: () => ({
       url: ctx.origin,
@@ -159,9 +162,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     messages: (chatId) => tenant.messages(chatId),
     allMessages: () => tenant.allMessages(),
     setFaults: (rules) => ctx.faults.set(faultRulesSchema.parse(rules)),
-    setLatency: (ms) => {
+    setLatency: (ms, jitterMs) => {
       if (!(ms >= 0)) throw new RangeError(`latency must be >= 0, got ${ms}`);
+      if (jitterMs !== undefined && !(jitterMs >= 0))
+        throw new RangeError(`latency jitter must be >= 0, got ${jitterMs}`);
       settings.latencyMs = ms;
+      if (jitterMs !== undefined) settings.latencyJitterMs = jitterMs;
     },
     setRateScale: (scale) => {
       if (!(scale >= 0)) throw new RangeError(`rateScale must be >= 0, got ${scale}`);

@@ -103,7 +103,7 @@ describe("circuit breaker", () => {
       http.getJson(`${graph.url}/v1.0/stall`, options),
       http.getJson(`${graph.url}/v1.0/long-wait`, options),
       http.getJson(`${graph.url}/v1.0/chats/c/members`, {
-        scope: "otherChatGet",
+        scope: "listMembers",
         chatId: "waits-forever",
       }),
     ].map((p) => p.catch((e: unknown) => e));

@@ -26,7 +26,7 @@ describe("graph config", () => {
       rateLimits: defaultRateLimits,
     });
     expect(Object.isFrozen(config)).toBe(true);
-    expect(Object.isFrozen(config.rateLimits.scopes.listChats)).toBe(true);
+    expect(Object.isFrozen(config.rateLimits.budgets.otherGet)).toBe(true);
   });
 
   it.each([
@@ -74,16 +74,42 @@ describe("graph config", () => {
     ).toThrow(/without version/);
   });
 
-  it("merges rate-limit overrides into the defaults per scope", () => {
+  it("merges rate-limit overrides into the defaults per budget field and per call", () => {
     const config = defineGraphConfig({
       auth: secretAuth,
-      rateLimits: { scopes: { listChats: { tenantRequestsPerSecond: 10 } } },
+      rateLimits: {
+        scale: 2,
+        headroom: 0.1,
+        budgets: {
+          otherGet: { tenantPerSecond: 10 },
+          listings: { tenantPerSecond: 20, perUserPerSecond: 1 },
+        },
+        calls: { listChats: "listings" },
+      },
     });
-    expect(config.rateLimits.scopes.listChats).toEqual({
-      tenantRequestsPerSecond: 10,
-      perKeyRequestsPerSecond: 1,
+    expect(config.rateLimits).toMatchObject({ scale: 2, headroom: 0.1 });
+    expect(config.rateLimits.budgets.otherGet).toEqual({
+      tenantPerSecond: 10,
+      perUserPerSecond: 5,
+      perChatPerSecond: 1,
     });
-    expect(config.rateLimits.scopes.otherChatGet).toEqual(defaultRateLimits.scopes.otherChatGet);
+    expect(config.rateLimits.budgets.listings).toEqual({
+      tenantPerSecond: 20,
+      perUserPerSecond: 1,
+    });
+    expect(config.rateLimits.calls).toEqual({ ...defaultRateLimits.calls, listChats: "listings" });
+    expect(config.rateLimits.budgets.chatMessages).toEqual(defaultRateLimits.budgets.chatMessages);
+  });
+
+  it.each([
+    [{ budgets: { otherGet: { tenantPerSecond: 0 } } }, /budgets\.otherGet\.tenantPerSecond/],
+    [{ calls: { listChats: "nowhere" } }, /calls\.listChats: no budget named "nowhere"/],
+    [{ budgets: { fresh: { perUserPerSecond: 1 } } }, /budgets\.fresh\.tenantPerSecond/],
+    [{ headroom: 1 }, /headroom/],
+  ])("refuses the rate-limit override %j, naming the key", (rateLimits, message) => {
+    const attempt = () => defineGraphConfig({ auth: secretAuth, rateLimits });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(message);
   });
 
   it("names the bad field without echoing a secret", () => {

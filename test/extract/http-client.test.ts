@@ -144,7 +144,7 @@ describe("graph http client", () => {
 
     const error = await http
       .getJson(url, {
-        scope: "otherChatGet",
+        scope: "listMembers",
         chatId: "19:abc@thread.v2",
         userId: "u1",
         stream: "members",
@@ -292,7 +292,7 @@ describe("graph http client", () => {
     const graph = await server((_req, res) => sendJson(res, 200, users));
     const { http } = buildClient(graph.url);
     await http.getJson(`${graph.url}/beta/chats/c/operations`, {
-      scope: "otherChatGet",
+      scope: "listOperations",
       chatId: "c",
       headers: { Prefer: "include-unknown-enum-members", Authorization: "Bearer other" },
     });

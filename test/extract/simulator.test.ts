@@ -118,13 +118,13 @@ describe("extract against the Graph simulator", () => {
   });
 
   it("honours the simulator's 429s, retrying no earlier than Retry-After", async () => {
-    // A one-request bucket refilling in 100 ms: a user's second page, asked for at once,
-    // is throttled every time.
+    // A one-request bucket per user (5/s x 0.4) refilling in 500 ms: a user's second page,
+    // asked for at once (well within 450 ms even on a busy machine), is throttled every time.
     const sim = await simulator({
       users: 3,
       chatsPerUser: 80,
       seed: 5,
-      rateScale: 10,
+      rateScale: 0.4,
       burstSeconds: 0.1,
     });
     const extractor = extractorFor(sim, { rateLimits: { scale: 0 } });

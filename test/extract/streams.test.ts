@@ -116,7 +116,7 @@ describe("streams over HTTP, with Microsoft's doc examples", () => {
     const all = await listChatMembers(ctx, chatId, { userId: "u1" });
     expect(all).toEqual(members);
     expect(harness.limiter.acquired.at(-1)).toMatchObject({
-      scope: "otherChatGet",
+      scope: "listMembers",
       chatId,
       userId: "u1",
     });
@@ -127,7 +127,7 @@ describe("streams over HTTP, with Microsoft's doc examples", () => {
     const request = graph.requests.findLast((r) => r.url.endsWith("/operations"));
     expect(request?.url).toBe(`/beta/chats/${encodedChat}/operations`);
     expect(request?.headers.prefer).toBe("include-unknown-enum-members");
-    expect(harness.limiter.acquired.at(-1)).toMatchObject({ scope: "otherChatGet", chatId });
+    expect(harness.limiter.acquired.at(-1)).toMatchObject({ scope: "listOperations", chatId });
   });
 
   it("getChatOperation fetches one operation from beta with the same header", async () => {

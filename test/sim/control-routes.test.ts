@@ -95,11 +95,12 @@ describe("control routes under /_sim (no token, same server)", () => {
   it("PUT /_sim/settings changes latency, throttling and the list quirk while running", async () => {
     const answer = await control("PUT", "settings", { latencyMs: 30, rateScale: 1 });
     expect(answer.json).toMatchObject({ latencyMs: 30, rateScale: 1 });
-    const user = sim.state().users[1]?.id ?? "";
+    // One chat's budget: 1/s, so the second GET within the second is throttled.
+    const chat = `/v1.0/chats/${encodeURIComponent(sim.state().chats[1]?.id ?? "")}`;
     const started = performance.now();
-    expect((await graph(sim, chatsPath(user))).status).toBe(200);
+    expect((await graph(sim, chat)).status).toBe(200);
     expect(performance.now() - started).toBeGreaterThanOrEqual(29);
-    expect((await graph(sim, chatsPath(user))).status).toBe(429);
+    expect((await graph(sim, chat)).status).toBe(429);
     await control("PUT", "settings", { latencyMs: 0, rateScale: 0 });
     expect((await control("PUT", "settings", { latencyMs: -1 })).status).toBe(400);
   });

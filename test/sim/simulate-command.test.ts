@@ -71,6 +71,26 @@ describe("teams-chat-sync simulate", () => {
     await running;
   });
 
+  it("varies latency by --latency-jitter-ms", async () => {
+    const stop = new AbortController();
+    let ready: (url: string) => void = () => undefined;
+    const started = new Promise<string>((resolve) => (ready = resolve));
+    const running = simulateCommand({
+      print: (line) => {
+        const url = /^GRAPH_BASE_URL=(.+)$/.exec(line)?.[1];
+        if (url) ready(url);
+      },
+      signal: stop.signal,
+    }).parseAsync(["--users", "2", "--latency-ms", "30", "--latency-jitter-ms", "20"], {
+      from: "user",
+    });
+    const url = await started;
+    const settings = await fetch(`${url}/_sim/settings`, { method: "PUT", body: "{}" });
+    expect(await settings.json()).toMatchObject({ latencyMs: 30, latencyJitterMs: 20 });
+    stop.abort();
+    await running;
+  });
+
   it.each([
     [["--port", "abc"], "--port"],
     [["--port", "70000"], "--port"],
@@ -78,6 +98,7 @@ describe("teams-chat-sync simulate", () => {
     [["--users", "2.5"], "--users"],
     [["--rate-scale", "-1"], "--rate-scale"],
     [["--latency-ms", "x"], "--latency-ms"],
+    [["--latency-jitter-ms", "-5"], "--latency-jitter-ms"],
   ])("rejects %j with a usage error (exit code 2)", async (args, flag) => {
     const error = await run(args, false).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CommanderError);

@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { TokenIssuer } from "../auth/token-issuer.ts";
 import type { FaultEngine } from "../faults/fault-engine.ts";
 import type { SimUser } from "../model.ts";
+import type { Prng } from "../random.ts";
 import type { StatsRecorder } from "../observe/stats.ts";
 import type { SimTenant } from "../tenant/sim-tenant.ts";
 import type { TenantStore } from "../tenant/store.ts";
@@ -14,6 +15,8 @@ import type { SkipTokens } from "./skiptoken.ts";
 /** Settings that can change while the server runs (`setLatency`, `PUT /_sim/settings`). */
 export interface LiveSettings {
   latencyMs: number;
+  /** Each response's latency varies uniformly within ± this (drawn from `latencyRandom`). */
+  latencyJitterMs: number;
   /** List responses show lastUpdatedDateTime up to this many ms earlier than GET (0: exact). */
   listLastUpdatedSkewMs: number;
   /** Default page size of `GET /chats/{id}/members`. */
@@ -30,6 +33,8 @@ export interface SimContext {
   readonly stats: StatsRecorder;
   readonly skipTokens: SkipTokens;
   readonly settings: LiveSettings;
+  /** The seeded stream latency jitter is drawn from. */
+  readonly latencyRandom: Prng;
   /** `http(s)://host:port` once listening. */
   origin: string;
   /** Facts about this simulator for `GET /_sim/info`. */

@@ -27,6 +27,7 @@ import { PROTECTED_API_MESSAGE } from "../faults/fault-rules.ts";
 import type { GraphRequest, SimContext } from "./context.ts";
 import { graphErrorBody, serializePage, type RouteOutput } from "./graph-response.ts";
 import { toBuffers, type JsonChunks } from "./json-chunks.ts";
+import { responseLatencyMs } from "./latency.ts";
 import { matchRoute, splitPath, type MatchedRoute } from "./router.ts";
 
 type Handler = (ctx: SimContext, req: GraphRequest) => RouteOutput;
@@ -47,10 +48,12 @@ const HANDLERS: Record<RouteKind, Handler> = {
   token: tokenRoute,
   discovery: discoveryRoute,
   control: controlRoute,
-  unknown: () => {
-    throw new SimError(404, "NotFound", "No such route in the Graph simulator.");
-  },
+  unknown: notFound,
 };
+
+function notFound(): never {
+  throw new SimError(404, "NotFound", "No such route in the Graph simulator.");
+}
 
 const GRAPH_JSON =
   "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
@@ -146,7 +149,8 @@ async function handle(ctx: SimContext, req: IncomingMessage, res: ServerResponse
   }
   const slowMs = ctx.faults.delayMs(faultReq);
   if (slowMs > 0) notes.fault ??= "slow";
-  if (ctx.settings.latencyMs + slowMs > 0) await sleep(ctx.settings.latencyMs + slowMs);
+  const delayMs = responseLatencyMs(ctx.settings, ctx.latencyRandom) + slowMs;
+  if (delayMs > 0) await sleep(delayMs);
   await send(res, answer);
   for (const sent of notes.sent) sent();
   ctx.stats.record({
@@ -163,6 +167,7 @@ async function handle(ctx: SimContext, req: IncomingMessage, res: ServerResponse
     retryAfterSeconds: notes.retryAfter === null ? null : Number(notes.retryAfter),
     fault: notes.fault,
     at,
+    arrivedAtMs: started,
     simTime,
     durationMs: performance.now() - started,
   });

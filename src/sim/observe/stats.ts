@@ -25,6 +25,8 @@ export interface RequestLogEntry {
   readonly fault: string | null;
   /** Wall-clock arrival time (ISO). */
   readonly at: string;
+  /** Arrival on the simulator process's monotonic clock (`performance.now()`, sub-ms). */
+  readonly arrivedAtMs: number;
   /** Simulated time at arrival. */
   readonly simTime: string;
   readonly durationMs: number;

@@ -8,7 +8,7 @@
  *   POST /_sim/time/advance          { "ms": n }
  *   GET  /_sim/faults                the current fault rules and how often each fired
  *   PUT  /_sim/faults                replace the rules (FaultRule[]; [] clears)
- *   PUT  /_sim/settings              { latencyMs?, rateScale?, listLastUpdatedSkewMs? }
+ *   PUT  /_sim/settings              { latencyMs?, latencyJitterMs?, rateScale?, listLastUpdatedSkewMs? }
  *   GET  /_sim/messages              message count per live chat, and the total
  *   GET  /_sim/messages/{chatId}     that chat's messages, oldest first (SimMessage[])
  *   GET  /_sim/messages/{chatId}/{messageId}
@@ -22,6 +22,7 @@ import { simMutationSchema } from "../tenant/mutation.ts";
 
 const settingsSchema = z.object({
   latencyMs: z.number().nonnegative().optional(),
+  latencyJitterMs: z.number().nonnegative().optional(),
   rateScale: z.number().nonnegative().optional(),
   listLastUpdatedSkewMs: z.number().int().nonnegative().optional(),
 });
@@ -64,6 +65,8 @@ export function controlRoute(ctx: SimContext, req: GraphRequest): RouteOutput {
     case "POST settings": {
       const settings = parse(settingsSchema, req.body);
       if (settings.latencyMs !== undefined) ctx.settings.latencyMs = settings.latencyMs;
+      if (settings.latencyJitterMs !== undefined)
+        ctx.settings.latencyJitterMs = settings.latencyJitterMs;
       if (settings.listLastUpdatedSkewMs !== undefined)
         ctx.settings.listLastUpdatedSkewMs = settings.listLastUpdatedSkewMs;
       if (settings.rateScale !== undefined)

@@ -41,27 +41,18 @@ export class Throttler {
 
   /** The scope keys a request counts against (empty for unthrottled routes). */
   scopesOf(kind: RouteKind, target: ThrottleTarget): string[] {
-    const rule = THROTTLE_RULES[kind];
-    if (!rule) return [];
-    const keys: string[] = [];
-    for (const { scope } of rule.limits) {
-      const key = scopeKey(rule.group, scope, target);
-      if (key) keys.push(key);
-    }
-    return keys;
+    return dimensionsOf(kind, target).map((d) => d.key);
   }
 
   admit(kind: RouteKind, target: ThrottleTarget): ThrottleDecision {
-    const rule = THROTTLE_RULES[kind];
-    const scopes = this.scopesOf(kind, target);
-    if (!rule || this.settings.rateScale <= 0) return { allowed: true, scopes };
+    const dimensions = dimensionsOf(kind, target);
+    const scopes = dimensions.map((d) => d.key);
+    if (dimensions.length === 0 || this.settings.rateScale <= 0) return { allowed: true, scopes };
     const now = this.now();
     const buckets: TokenBucket[] = [];
     let worst: { scope: string; waitMs: number } | null = null;
-    for (const limit of rule.limits) {
-      const key = scopeKey(rule.group, limit.scope, target);
-      if (!key) continue;
-      const bucket = this.bucket(key, limit.perSecond * this.settings.rateScale, now);
+    for (const { key, perSecond } of dimensions) {
+      const bucket = this.bucket(key, perSecond * this.settings.rateScale, now);
       buckets.push(bucket);
       const waitMs = bucket.waitMs(now, this.settings.toleranceMs);
       if (waitMs > 0 && (!worst || waitMs > worst.waitMs)) worst = { scope: key, waitMs };
@@ -83,6 +74,24 @@ export class Throttler {
     }
     return bucket;
   }
+}
+
+/** One bucket a request counts against: its key and Graph's rate for it (unscaled). */
+export interface ThrottleDimension {
+  readonly key: string;
+  readonly perSecond: number;
+}
+
+/** The buckets a request counts against (none for unthrottled routes). */
+export function dimensionsOf(kind: RouteKind, target: ThrottleTarget): ThrottleDimension[] {
+  const rule = THROTTLE_RULES[kind];
+  if (!rule) return [];
+  const dimensions: ThrottleDimension[] = [];
+  for (const { scope, perSecond } of rule.limits) {
+    const key = scopeKey(rule.group, scope, target);
+    if (key) dimensions.push({ key, perSecond });
+  }
+  return dimensions;
 }
 
 function scopeKey(
