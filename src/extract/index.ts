@@ -1,10 +1,8 @@
 import { createTokenProvider, type CredentialOptions, type TokenProvider } from "./auth.ts";
-import { getChatOperation } from "./get-chat-operation.ts";
 import { getUserId } from "./get-user-id.ts";
 import type { GraphConfig } from "./graph-config.ts";
 import { createGraphHttpClient, type GraphCounters, type GraphHttpClient } from "./http-client.ts";
-import { listChatMembers } from "./list-chat-members.ts";
-import { listChatOperations } from "./list-chat-operations.ts";
+import { callPages, getObject, listAll, type GraphCall } from "./graph-call.ts";
 import { listUserChats } from "./list-user-chats.ts";
 import { listUsers } from "./list-users.ts";
 import type { GraphPage } from "./paginate.ts";
@@ -18,7 +16,7 @@ import {
   type Random,
   type Sleep,
 } from "./runtime.ts";
-import type { ChatCallContext, StreamContext } from "./stream-context.ts";
+import type { StreamContext } from "./stream-context.ts";
 import type { GraphTransport } from "./transport.ts";
 
 export { createTokenProvider, defaultRefreshMarginMs } from "./auth.ts";
@@ -59,15 +57,9 @@ export {
 } from "./retry-policy.ts";
 export type { Classification, Failure, RetryPolicy } from "./retry-policy.ts";
 export type { ExtractLogger, Now, Random, Sleep } from "./runtime.ts";
-export type { ChatCallContext, StreamContext } from "./stream-context.ts";
-export {
-  getChatOperation,
-  getUserId,
-  listChatMembers,
-  listChatOperations,
-  listUserChats,
-  listUsers,
-};
+export type { StreamContext } from "./stream-context.ts";
+export type { GraphCall, PathPart } from "./graph-call.ts";
+export { callPages, getObject, getUserId, listAll, listUserChats, listUsers };
 
 export interface GraphExtractorDeps {
   /** How requests are sent (default: undici; a custom CA goes in its Agent's `connect`). */
@@ -95,13 +87,12 @@ export interface GraphExtractor {
   /** The object id for an id or a UPN. */
   getUserId(idOrUpn: string): Promise<string>;
   listUserChats(userId: string): AsyncIterableIterator<GraphPage>;
-  listChatMembers(chatId: string, call?: ChatCallContext): Promise<unknown[]>;
-  listChatOperations(chatId: string, call?: ChatCallContext): Promise<unknown[]>;
-  getChatOperation(
-    chatId: string,
-    operationId: string,
-    call?: ChatCallContext,
-  ): Promise<Record<string, unknown>>;
+  /** A declared call's collection, page by page; `from` continues at a kept (delta) link. */
+  pages(call: GraphCall, from?: string): AsyncIterableIterator<GraphPage>;
+  /** Every item of a declared call's collection (all pages or an error). */
+  listAll(call: GraphCall): Promise<unknown[]>;
+  /** A declared call's single object. */
+  getObject(call: GraphCall): Promise<Record<string, unknown>>;
   /** Requests, 429s and retries so far. */
   counters(): GraphCounters;
 }
@@ -142,11 +133,9 @@ export function createGraphExtractor(
     listUsers: () => listUsers(ctx),
     getUserId: (idOrUpn: string) => getUserId(ctx, idOrUpn),
     listUserChats: (userId: string) => listUserChats(ctx, userId),
-    listChatMembers: (chatId: string, call?: ChatCallContext) => listChatMembers(ctx, chatId, call),
-    listChatOperations: (chatId: string, call?: ChatCallContext) =>
-      listChatOperations(ctx, chatId, call),
-    getChatOperation: (chatId: string, operationId: string, call?: ChatCallContext) =>
-      getChatOperation(ctx, chatId, operationId, call),
+    pages: (call: GraphCall, from?: string) => callPages(ctx, call, from),
+    listAll: (call: GraphCall) => listAll(ctx, call),
+    getObject: (call: GraphCall) => getObject(ctx, call),
     counters: () => http.counters(),
   });
 }

@@ -15,6 +15,11 @@ export interface GraphPage<T = unknown> {
   readonly pageIndex: number;
   readonly url: string;
   readonly requestId: string | undefined;
+  /**
+   * On the last page of a delta query: the `@odata.deltaLink` to keep for the next run
+   * (it asks for what changed since this listing).
+   */
+  readonly deltaLink?: string;
 }
 
 /**
@@ -68,10 +73,17 @@ export function paginate(
         context,
       );
     }
-    return {
-      page: { items: envelope.items, pageIndex: pageIndex++, url: pageUrl, requestId },
-      next,
+    const deltaLink =
+      next === undefined && envelope.deltaLink !== undefined
+        ? new URL(envelope.deltaLink, pageUrl).href
+        : undefined;
+    const page: GraphPage = {
+      items: envelope.items,
+      pageIndex: pageIndex++,
+      url: pageUrl,
+      requestId,
     };
+    return { page: deltaLink === undefined ? page : { ...page, deltaLink }, next };
   };
   const pages: AsyncIterableIterator<GraphPage> = {
     async next(): Promise<IteratorResult<GraphPage>> {
@@ -95,6 +107,7 @@ export function paginate(
 interface Envelope {
   readonly items: readonly unknown[];
   readonly nextLink: string | undefined;
+  readonly deltaLink: string | undefined;
 }
 
 function readEnvelope(
@@ -112,5 +125,9 @@ function readEnvelope(
   if (nextLink !== undefined && nextLink !== null && typeof nextLink !== "string") {
     throw new GraphProtocolError(`${listing}: ${url} sent a non-string @odata.nextLink`, context);
   }
-  return { items, nextLink: nextLink || undefined };
+  const deltaLink = page["@odata.deltaLink"];
+  if (deltaLink !== undefined && deltaLink !== null && typeof deltaLink !== "string") {
+    throw new GraphProtocolError(`${listing}: ${url} sent a non-string @odata.deltaLink`, context);
+  }
+  return { items, nextLink: nextLink || undefined, deltaLink: deltaLink || undefined };
 }

@@ -9,11 +9,6 @@ export interface StreamContext {
   readonly maxPages: number;
 }
 
-/** Ids carried into rate limits, errors and logs when a chat call is made for a user. */
-export interface ChatCallContext {
-  readonly userId?: string;
-}
-
 /** Values after `unknownFutureValue` (beta's `createChat` operation type) need this. */
 export const includeUnknownEnumMembers = Object.freeze({
   Prefer: "include-unknown-enum-members",

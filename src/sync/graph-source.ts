@@ -7,10 +7,9 @@ export function graphSource(extractor: GraphExtractor): GraphSource {
     listUsers: () => extractor.listUsers(),
     resolveUserId: (idOrUpn) => extractor.getUserId(idOrUpn),
     userChatPages: (userId) => itemsOf(extractor.listUserChats(userId)),
-    chatMembers: (chatId, call) => extractor.listChatMembers(chatId, call),
-    chatOperations: (chatId, call) => extractor.listChatOperations(chatId, call),
-    chatOperation: (chatId, operationId, call) =>
-      extractor.getChatOperation(chatId, operationId, call),
+    pages: (call, from) => extractor.pages(call, from),
+    listAll: (call) => extractor.listAll(call),
+    getObject: (call) => extractor.getObject(call),
     counters: (): GraphCounters => extractor.counters(),
   };
 }

@@ -1,3 +1,7 @@
+import type { GraphCall, GraphPage } from "../extract/index.ts";
+
+export type { GraphCall };
+
 /** What the orchestrator needs from Graph (implemented over src/extract). */
 export interface GraphSource {
   /** Every user of the tenant as listed (GET /users, paged; items unchecked). */
@@ -6,18 +10,13 @@ export interface GraphSource {
   resolveUserId(idOrUpn: string): Promise<string>;
   /** The user's chat listing, page by page, as Graph sent the items. */
   userChatPages(userId: string): AsyncIterable<readonly unknown[]>;
-  /** A chat's complete member list; `call.userId` (who asked) is named on errors. */
-  chatMembers(chatId: string, call?: ChatCall): Promise<readonly unknown[]>;
-  /** A chat's async operations (beta). */
-  chatOperations(chatId: string, call?: ChatCall): Promise<readonly unknown[]>;
-  /** One operation, for re-polling the ones that have not ended. */
-  chatOperation(chatId: string, operationId: string, call?: ChatCall): Promise<unknown>;
+  /** A declared call's collection, page by page; `from` continues at a kept (delta) link. */
+  pages(call: GraphCall, from?: string): AsyncIterable<GraphPage>;
+  /** Every item of a declared call's collection (all pages or an error). */
+  listAll(call: GraphCall): Promise<readonly unknown[]>;
+  /** A declared call's single object. */
+  getObject(call: GraphCall): Promise<unknown>;
   counters(): GraphCounters;
-}
-
-/** Who a chat call is made for: named on its errors. */
-export interface ChatCall {
-  readonly userId?: string;
 }
 
 export interface GraphCounters {

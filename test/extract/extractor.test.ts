@@ -8,6 +8,8 @@ import {
   startTestServer,
   type TestServer,
 } from "./support/graph-test-server.ts";
+import { membersCall } from "../../src/sync/streams/members.ts";
+import { operationsCall } from "../../src/sync/streams/operations.ts";
 
 const token = "extractor-test-token-5d1e";
 const users = ["u1", "u2@contoso.com", "u3"];
@@ -90,13 +92,13 @@ describe("createGraphExtractor over a loopback Graph serving the doc examples", 
       for await (const page of extractor.listUserChats(userId)) {
         for (const chat of page.items as { id: string }[]) {
           seen.chats++;
-          seen.members += (await extractor.listChatMembers(chat.id, { userId })).length;
-          const operations = (await extractor.listChatOperations(chat.id, { userId })) as {
+          seen.members += (await extractor.listAll(membersCall(chat.id, userId))).length;
+          const operations = (await extractor.listAll(operationsCall(chat.id, userId))) as {
             id: string;
           }[];
           seen.operations += operations.length;
           for (const op of operations) {
-            await extractor.getChatOperation(chat.id, op.id, { userId });
+            await extractor.getObject(operationsCall(chat.id, userId, op.id));
             seen.polled++;
           }
         }

@@ -6,10 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GraphProtocolError } from "../../src/errors.ts";
-import { getChatOperation } from "../../src/extract/get-chat-operation.ts";
+import { getObject, listAll } from "../../src/extract/graph-call.ts";
 import { getUserId } from "../../src/extract/get-user-id.ts";
-import { listChatMembers } from "../../src/extract/list-chat-members.ts";
-import { listChatOperations } from "../../src/extract/list-chat-operations.ts";
+import { membersCall } from "../../src/sync/streams/members.ts";
+import { operationsCall } from "../../src/sync/streams/operations.ts";
 import { listUserChats } from "../../src/extract/list-user-chats.ts";
 import type { StreamContext } from "../../src/extract/stream-context.ts";
 import { sendJson, startTestServer, type TestServer } from "./support/graph-test-server.ts";
@@ -32,10 +32,11 @@ const calls: Record<string, (ctx: StreamContext, id: string) => Promise<unknown>
     }
   },
   "getUserId (user id or UPN)": (ctx, id) => getUserId(ctx, id),
-  "listChatMembers (chat id)": (ctx, id) => listChatMembers(ctx, id),
-  "listChatOperations (chat id)": (ctx, id) => listChatOperations(ctx, id),
-  "getChatOperation (chat id)": (ctx, id) => getChatOperation(ctx, id, "op-1"),
-  "getChatOperation (operation id)": (ctx, id) => getChatOperation(ctx, "19:a@thread.v2", id),
+  "members (chat id)": (ctx, id) => listAll(ctx, membersCall(id)),
+  "operations (chat id)": (ctx, id) => listAll(ctx, operationsCall(id)),
+  "one operation (chat id)": (ctx, id) => getObject(ctx, operationsCall(id, undefined, "op-1")),
+  "one operation (operation id)": (ctx, id) =>
+    getObject(ctx, operationsCall("19:a@thread.v2", undefined, id)),
 };
 
 describe("ids that cannot be one URL path segment", () => {
@@ -71,11 +72,11 @@ describe("ids that cannot be one URL path segment", () => {
 
   it("names a long id cut short, and still sends ids with dots inside them", async () => {
     const long = `.${"x".repeat(5000)}\u0007`;
-    const error = await listChatMembers(ctx, long).catch((e: unknown) => e);
+    const error = await listAll(ctx, membersCall(long)).catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/"\.x{79}…" \(5002 characters\)/);
     expect((error as Error).message.length).toBeLessThan(400);
 
-    await listChatMembers(ctx, "...");
+    await listAll(ctx, membersCall("..."));
     await getUserId(ctx, "first.last@contoso.com");
     expect(graph.requests.map((r) => r.url)).toEqual([
       "/v1.0/chats/.../members",

@@ -14,6 +14,8 @@ import {
   type Simulator,
   type SimulatorOptions,
 } from "../../src/sim/index.ts";
+import { membersCall } from "../../src/sync/streams/members.ts";
+import { operationsCall } from "../../src/sync/streams/operations.ts";
 
 const simulators: Simulator[] = [];
 
@@ -74,9 +76,10 @@ async function extractAll(extractor: GraphExtractor, concurrency: number): Promi
   await Promise.all(
     chatIds.map((chatId) =>
       limit(async () => {
-        out.memberCounts.set(chatId, (await extractor.listChatMembers(chatId)).length);
-        const operations = (await extractor.listChatOperations(chatId)) as { id: string }[];
-        for (const op of operations) await extractor.getChatOperation(chatId, op.id);
+        out.memberCounts.set(chatId, (await extractor.listAll(membersCall(chatId))).length);
+        const operations = (await extractor.listAll(operationsCall(chatId))) as { id: string }[];
+        for (const op of operations)
+          await extractor.getObject(operationsCall(chatId, undefined, op.id));
         out.operationCounts.set(chatId, operations.length);
       }),
     ),

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getChatOperation } from "../../src/extract/get-chat-operation.ts";
+import { getObject, listAll } from "../../src/extract/graph-call.ts";
 import { getUserId } from "../../src/extract/get-user-id.ts";
-import { listChatMembers } from "../../src/extract/list-chat-members.ts";
-import { listChatOperations } from "../../src/extract/list-chat-operations.ts";
+import { membersCall } from "../../src/sync/streams/members.ts";
+import { operationsCall } from "../../src/sync/streams/operations.ts";
 import { listUserChats } from "../../src/extract/list-user-chats.ts";
 import { listUsers } from "../../src/extract/list-users.ts";
 import type { StreamContext } from "../../src/extract/stream-context.ts";
@@ -112,8 +112,8 @@ describe("streams over HTTP, with Microsoft's doc examples", () => {
     ]);
   });
 
-  it("listChatMembers returns the complete member list across pages, limited per chat", async () => {
-    const all = await listChatMembers(ctx, chatId, { userId: "u1" });
+  it("the members call returns the complete member list across pages, limited per chat", async () => {
+    const all = await listAll(ctx, membersCall(chatId, "u1"));
     expect(all).toEqual(members);
     expect(harness.limiter.acquired.at(-1)).toMatchObject({
       scope: "listMembers",
@@ -122,16 +122,16 @@ describe("streams over HTTP, with Microsoft's doc examples", () => {
     });
   });
 
-  it("listChatOperations asks beta for unknown enum members", async () => {
-    expect(await listChatOperations(ctx, chatId)).toEqual([operation]);
+  it("the operations call asks beta for unknown enum members", async () => {
+    expect(await listAll(ctx, operationsCall(chatId))).toEqual([operation]);
     const request = graph.requests.findLast((r) => r.url.endsWith("/operations"));
     expect(request?.url).toBe(`/beta/chats/${encodedChat}/operations`);
     expect(request?.headers.prefer).toBe("include-unknown-enum-members");
     expect(harness.limiter.acquired.at(-1)).toMatchObject({ scope: "listOperations", chatId });
   });
 
-  it("getChatOperation fetches one operation from beta with the same header", async () => {
-    expect(await getChatOperation(ctx, chatId, operationId)).toEqual(operation);
+  it("one operation comes from beta with the same header", async () => {
+    expect(await getObject(ctx, operationsCall(chatId, undefined, operationId))).toEqual(operation);
     const request = graph.requests.at(-1);
     expect(request?.url).toBe(`/beta/chats/${encodedChat}/operations/${operationId}`);
     expect(request?.headers.prefer).toBe("include-unknown-enum-members");

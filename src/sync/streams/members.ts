@@ -1,5 +1,19 @@
 import { normalizeMembers } from "../../normalize/index.ts";
+import type { GraphCall } from "../ports.ts";
 import type { FollowUpStream } from "./follow-up-stream.ts";
+
+/** `GET /chats/{id}/members`, paged: the complete list. */
+export function membersCall(chatId: string, userId?: string): GraphCall {
+  return {
+    version: "v1.0",
+    path: ["chats", { id: chatId, what: "chat id" }, "members"],
+    scope: "listMembers",
+    stream: "members",
+    chatId,
+    ...(userId === undefined ? {} : { userId }),
+    listing: `members of chat ${chatId}`,
+  };
+}
 
 /**
  * A chat's complete member list. The listing's expansion is complete when it is not cut
@@ -17,7 +31,8 @@ export const membersStream: FollowUpStream<"members"> = {
     return {
       kind: "fetch",
       marked: true,
-      fetch: ({ graph, userId }) => graph.chatMembers(chatId, { userId }),
+      // All pages or an error: a partial list would mark the missing members removed.
+      fetch: ({ graph, userId }) => graph.listAll(membersCall(chatId, userId)),
     };
   },
   normalize(items, chatId, options) {
