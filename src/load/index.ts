@@ -19,18 +19,17 @@ export type { RetryHooks, RetryPolicy, RetryRule, Sleep } from "./retryable.ts";
 export { loadChatBatch } from "./load-chat-batch.ts";
 export type { LoadOptions } from "./load-chat-batch.ts";
 export { loadUserRows } from "./load-user-rows.ts";
-export { NO_WRITES, totalWrites } from "./loads.ts";
+export { followUpLoad, NO_WRITES, totalWrites } from "./loads.ts";
 export type {
   ChatBatch,
-  FollowUpName,
-  FollowUpRows,
-  FollowUpRowTypes,
-  FollowUps,
+  FollowUpLoad,
+  FollowUpWriter,
   LoadResult,
   UserRows,
   WriteCounts,
 } from "./loads.ts";
-export { FOLLOW_UP_NAMES } from "./follow-up-writers.ts";
+export { chatMembersWriter } from "./chat-members-rows.ts";
+export { chatOperationsWriter } from "./chat-operations-rows.ts";
 export { markDeletedChats } from "./sweep-deleted-chats.ts";
 export type { SweepResult } from "./sweep-deleted-chats.ts";
 export { startRun, finishRun, recordFailure } from "./runs.ts";

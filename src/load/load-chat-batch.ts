@@ -1,12 +1,10 @@
 import type { Kysely } from "kysely";
 import type { MessagePreviewRow } from "../normalize/rows.ts";
-import { FOLLOW_UP_NAMES, FOLLOW_UP_WRITERS, writeFollowUp } from "./follow-up-writers.ts";
 import { writeFollowUpMarks } from "./follow-up-marks.ts";
 import { insertRejects } from "./insert-rejects.ts";
-import type { ChatBatch, FollowUpName, LoadResult, WriteCounts } from "./loads.ts";
+import type { ChatBatch, LoadResult, WriteCounts } from "./loads.ts";
 import { fencedTransaction, type RunFence } from "./run-fence.ts";
 import type { Database } from "./schema.ts";
-import type { DataTable } from "./table-statistics.ts";
 import { upsertChats } from "./upsert-chats.ts";
 import { upsertMessagePreviews } from "./upsert-message-previews.ts";
 import type { UpsertOptions } from "./upsert-rows.ts";
@@ -18,10 +16,10 @@ export interface LoadOptions extends UpsertOptions {
 
 /**
  * Commits the shared rows of a batch of claimed chats (chats, previews, then each
- * follow-up stream's table) with their follow-up marks and rejects, in one short
- * transaction. Tables are written in a fixed order and rows in key order, so concurrent
- * batches do not deadlock. Not retried here: the caller retries the whole call, which is
- * idempotent (upserts write only what differs).
+ * follow-up stream's table in its declared order) with their follow-up marks and rejects,
+ * in one short transaction. Tables are written in a fixed order and rows in key order, so
+ * concurrent batches do not deadlock. Not retried here: the caller retries the whole call,
+ * which is idempotent (upserts write only what differs).
  */
 export function loadChatBatch(
   db: Kysely<Database>,
@@ -47,24 +45,19 @@ async function writeChatBatch(
   // written only with their chat, and chat rows are never deleted): when every chat of the
   // batch is one of them, as in most batches of a first backfill, their rows skip the
   // probe for unchanged rows and nothing can have left.
-  const fresh = chats.inserted === chatIds.size && followUpChatsWithin(batch, chatIds);
-  const tables: Partial<Record<DataTable, WriteCounts>> = {
+  const fresh =
+    chats.inserted === chatIds.size &&
+    batch.followUps.every((f) => [...f.chatIds].every((id) => chatIds.has(id)));
+  const tables: Record<string, WriteCounts> = {
     chats: { ...chats, removed: 0 },
     message_previews: await writePreviews(trx, batch, fresh, options),
   };
-  for (const stream of FOLLOW_UP_NAMES) {
-    const table = FOLLOW_UP_WRITERS[stream].table;
-    tables[table] = await writeFollowUp(trx, stream, batch, fresh, options);
+  for (const followUp of batch.followUps) {
+    tables[followUp.table] = await followUp.write(trx, batch, fresh, options);
   }
   const rejects = await insertRejects(trx, batch.runId, batch.userId, batch.rejects, batch.seenAt);
   await writeFollowUpMarks(trx, batch.followUps);
   return { tables, rejects };
-}
-
-function followUpChatsWithin(batch: ChatBatch, chatIds: ReadonlySet<string>): boolean {
-  return FOLLOW_UP_NAMES.every((s: FollowUpName) =>
-    [...(batch.followUps[s]?.rows.keys() ?? [])].every((id) => chatIds.has(id)),
-  );
 }
 
 async function writePreviews(

@@ -2,42 +2,74 @@
  * What the loader commits, in the two transactions a sync runs, and what it reports back:
  * the one vocabulary the orchestrator's warehouse port and the loader share.
  */
-import type {
-  ChatMemberRow,
-  ChatOperationRow,
-  ListedChat,
-  ListedViewpoint,
-  Rejected,
-} from "../normalize/rows.ts";
-import type { DataTable } from "./table-statistics.ts";
+import type { Kysely } from "kysely";
+import type { ListedChat, ListedViewpoint, Rejected } from "../normalize/rows.ts";
+import type { Database } from "./schema.ts";
+import type { UpsertOptions } from "./upsert-rows.ts";
 
-/** The row each follow-up stream brings per chat (one entry per stream: see follow-up-writers.ts). */
-export interface FollowUpRowTypes {
-  /** The chat's complete member list: members absent from it are marked removed. */
-  members: ChatMemberRow;
-  /** The chat's operations listed, or re-polled. */
-  operations: ChatOperationRow;
+/**
+ * How one follow-up stream's rows reach their table inside a chat batch's transaction
+ * (declared beside the table's upsert spec, e.g. chat-members-rows.ts).
+ */
+export interface FollowUpWriter<Row> {
+  /** The table written (named in the load's counts). */
+  readonly table: string;
+  write(
+    trx: Kysely<Database>,
+    input: {
+      readonly batch: ChatBatch;
+      /** Per chat, the rows the stream brought (complete, for chats it ran for). */
+      readonly rows: ReadonlyMap<string, readonly Row[]>;
+      /**
+       * Every chat of the batch was inserted by this transaction, so no row of theirs can
+       * exist yet: the unchanged-row probe and any removal check can be skipped.
+       */
+      readonly fresh: boolean;
+    },
+    options: UpsertOptions,
+  ): Promise<WriteCounts>;
 }
 
-export type FollowUpName = keyof FollowUpRowTypes;
-
-/** What one follow-up stream brought for some chats of a batch. */
-export interface FollowUpRows<Row> {
-  /** Per chat, the rows the stream fetched (or took from a complete expansion). */
-  readonly rows: ReadonlyMap<string, readonly Row[]>;
+/** What one follow-up stream brought for some chats of a batch, ready to write. */
+export interface FollowUpLoad {
+  /** The stream's name: its mark is the column `chats.<stream>_synced_raw`. */
+  readonly stream: string;
+  readonly table: string;
+  /** The chats it brought rows for. */
+  readonly chatIds: ReadonlySet<string>;
   /**
    * Per chat, the lastUpdatedDateTime (as sent) the stream was loaded at: the next run
    * skips the chat while its listing shows the same value. A chat re-polled without a full
    * listing leaves its mark alone and is not a key here.
    */
   readonly marks: ReadonlyMap<string, string | null>;
+  write(
+    trx: Kysely<Database>,
+    batch: ChatBatch,
+    fresh: boolean,
+    options: UpsertOptions,
+  ): Promise<WriteCounts>;
 }
 
-export type FollowUps = { readonly [S in FollowUpName]?: FollowUpRows<FollowUpRowTypes[S]> };
+/** A stream's rows and marks bound to its writer. */
+export function followUpLoad<Row>(
+  stream: string,
+  writer: FollowUpWriter<Row>,
+  rows: ReadonlyMap<string, readonly Row[]>,
+  marks: ReadonlyMap<string, string | null>,
+): FollowUpLoad {
+  return {
+    stream,
+    table: writer.table,
+    chatIds: new Set(rows.keys()),
+    marks,
+    write: (trx, batch, fresh, options) => writer.write(trx, { batch, rows, fresh }, options),
+  };
+}
 
 /**
- * The shared rows of some chats one user claimed in a run (the chat, its members, its
- * preview, its operations), committed in one transaction with their follow-up marks and
+ * The shared rows of some chats one user claimed in a run (the chat, its preview, and each
+ * follow-up stream's rows), committed in one transaction with their follow-up marks and
  * the rejects met on the way. A chat's shared rows are loaded once per run this way.
  */
 export interface ChatBatch {
@@ -47,7 +79,8 @@ export interface ChatBatch {
   readonly seenAt: Date;
   /** Chat rows, previews and (possibly cut) member expansions. */
   readonly chats: readonly ListedChat[];
-  readonly followUps: FollowUps;
+  /** In the order their tables are written (the streams' declared order). */
+  readonly followUps: readonly FollowUpLoad[];
   readonly rejects: readonly Rejected[];
 }
 
@@ -80,7 +113,7 @@ export interface WriteCounts {
 
 /** What a load wrote, table by table (tables it did not touch are absent), and its rejects. */
 export interface LoadResult {
-  readonly tables: Readonly<Partial<Record<DataTable, WriteCounts>>>;
+  readonly tables: Readonly<Record<string, WriteCounts>>;
   readonly rejects: number;
 }
 

@@ -2,6 +2,7 @@ import type { WriteCounts } from "../load/index.ts";
 import type { ListedChat, Rejected } from "../normalize/rows.ts";
 import { isDataError } from "./failures.ts";
 import {
+  followUpLoads,
   followUpsOfChat,
   mergeFollowUps,
   rowsOf,
@@ -65,7 +66,7 @@ async function commit(
     userId,
     seenAt: run.now(),
     chats,
-    followUps: completed.followUps,
+    followUps: followUpLoads(completed),
     rejects: completed.rejects,
   });
   const failedBy = new Map<string, Set<FollowUpFailure["stream"]>>();
@@ -78,7 +79,7 @@ async function commit(
   return {
     members: memberCount(chats, completed),
     previews: chats.filter((c) => c.preview).length,
-    operations: rowsOf(completed.followUps, "operations").length,
+    operations: [...rowsOf(completed, "operations").values()].flat().length,
     rejects: completed.rejects,
     written,
     failures: completed.failures,
@@ -87,10 +88,10 @@ async function commit(
 
 /** Members loaded: a chat's complete list where one came, else its expansion. */
 function memberCount(chats: readonly ListedChat[], completed: CompletedFollowUps): number {
-  const complete = completed.followUps.members?.rows;
+  const complete = rowsOf(completed, "members");
   let members = 0;
   for (const listed of chats) {
-    members += complete?.get(listed.chat.chat_id)?.length ?? listed.members?.length ?? 0;
+    members += complete.get(listed.chat.chat_id)?.length ?? listed.members?.length ?? 0;
   }
   return members;
 }
@@ -129,7 +130,7 @@ async function commitEachChat(
       const failure = { stream: "chats" as const, chatId, error };
       loads.push(
         await commit(run, userId, [], {
-          followUps: {},
+          streams: [],
           rejects: [...mine.rejects, rejected],
           failures: [failure],
         }),

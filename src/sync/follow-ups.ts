@@ -1,11 +1,11 @@
-import type { FollowUpName, FollowUpRows, FollowUpRowTypes, FollowUps } from "../load/index.ts";
+import { followUpLoad, type FollowUpLoad } from "../load/index.ts";
 import type { ListedChat, Rejected } from "../normalize/rows.ts";
 import { followUpNeeded } from "./changed-since.ts";
 import type { Claim } from "./chat-claims.ts";
 import { isFatal } from "./failures.ts";
 import type { Stream } from "./ports.ts";
 import type { RunContext } from "./run-context.ts";
-import { FOLLOW_UP_STREAMS, type FollowUpStream } from "./streams/index.ts";
+import { FOLLOW_UP_STREAMS, type DeclaredFollowUpStream } from "./streams/index.ts";
 
 export type Claimed = readonly { readonly listed: ListedChat; readonly claim: Claim }[];
 
@@ -16,11 +16,23 @@ export interface FollowUpFailure {
   readonly error: unknown;
 }
 
+/** What one stream brought for some claimed chats. */
+interface StreamRows {
+  readonly stream: DeclaredFollowUpStream;
+  readonly rows: Map<string, readonly unknown[]>;
+  readonly marks: Map<string, string | null>;
+}
+
 /** What the follow-up streams brought for some claimed chats (nothing written yet). */
 export interface CompletedFollowUps {
-  readonly followUps: FollowUps;
+  readonly streams: readonly StreamRows[];
   readonly rejects: readonly Rejected[];
   readonly failures: readonly FollowUpFailure[];
+}
+
+/** The run's follow-up streams, in their declared (table) order. */
+export function runStreams(run: RunContext): DeclaredFollowUpStream[] {
+  return FOLLOW_UP_STREAMS.filter((s) => run.options.streams.has(s.name));
 }
 
 /**
@@ -34,19 +46,19 @@ export async function completeFollowUps(
   userId: string,
   claimed: Claimed,
 ): Promise<CompletedFollowUps> {
-  const marks = await run.warehouse.followUpMarks(claimed.map((c) => c.listed.chat.chat_id));
+  const streams = runStreams(run);
+  const marks = await run.warehouse.followUpMarks(
+    claimed.map((c) => c.listed.chat.chat_id),
+    streams.map((s) => s.name),
+  );
   const rejects: Rejected[] = [];
   const failures: FollowUpFailure[] = [];
-  const followUps: Partial<Record<FollowUpName, FollowUpRows<unknown>>> = {};
   const tasks: Promise<void>[] = [];
-  for (const stream of Object.values(FOLLOW_UP_STREAMS) as FollowUpStream<FollowUpName>[]) {
-    if (!run.options.streams.has(stream.name)) continue;
+  const results = streams.map((stream): StreamRows => {
+    const result = { stream, rows: new Map<string, readonly unknown[]>(), marks: new Map() };
     const changed = run.options.ignoreWatermarks
       ? () => true
       : followUpNeeded(run.watermarks.get(stream.name)?.get(userId), run.options.lookbackMs);
-    const rows = new Map<string, readonly unknown[]>();
-    const marked = new Map<string, string | null>();
-    followUps[stream.name] = { rows, marks: marked };
     for (const { listed } of claimed) {
       const chatId = listed.chat.chat_id;
       const at = listed.chat.last_updated_raw;
@@ -57,18 +69,18 @@ export async function completeFollowUps(
       });
       if (plan === null) continue;
       if (plan.kind === "listed") {
-        rows.set(chatId, plan.rows);
-        marked.set(chatId, at);
+        result.rows.set(chatId, plan.rows);
+        result.marks.set(chatId, at);
         continue;
       }
       const call = async (): Promise<void> => {
         run.halt.throwIfAborted();
         const items = await plan.fetch({ graph: run.graph, userId });
-        const result = stream.normalize(items, chatId, run.normalize);
-        rejects.push(...result.rejected);
-        for (const warning of result.warnings) run.logger.warn({ chatId }, warning);
-        rows.set(chatId, result.rows);
-        if (plan.marked) marked.set(chatId, at);
+        const normalized = stream.normalize(items, chatId, run.normalize);
+        rejects.push(...normalized.rejected);
+        for (const warning of normalized.warnings) run.logger.warn({ chatId }, warning);
+        result.rows.set(chatId, normalized.rows);
+        if (plan.marked) result.marks.set(chatId, at);
       };
       tasks.push(
         run.followUpLimit(call).catch((error: unknown) => {
@@ -77,27 +89,29 @@ export async function completeFollowUps(
         }),
       );
     }
-  }
+    return result;
+  });
   await Promise.all(tasks);
-  return { followUps: followUps as FollowUps, rejects, failures };
+  return { streams: results, rejects, failures };
 }
 
 /** The follow-ups of several pages as one batch's. */
 export function mergeFollowUps(parts: readonly CompletedFollowUps[]): CompletedFollowUps {
-  const followUps: Partial<Record<FollowUpName, FollowUpRows<unknown>>> = {};
-  for (const name of Object.keys(FOLLOW_UP_STREAMS) as FollowUpName[]) {
-    const present = parts.flatMap((p): FollowUpRows<unknown>[] => {
-      const f = p.followUps[name];
-      return f ? [f] : [];
-    });
-    if (present.length === 0) continue;
-    followUps[name] = {
-      rows: new Map(present.flatMap((f) => [...f.rows])),
-      marks: new Map(present.flatMap((f) => [...f.marks])),
-    };
+  const byName = new Map<string, StreamRows>();
+  for (const part of parts) {
+    for (const s of part.streams) {
+      const into = byName.get(s.stream.name) ?? {
+        stream: s.stream,
+        rows: new Map(),
+        marks: new Map(),
+      };
+      for (const [k, v] of s.rows) into.rows.set(k, v);
+      for (const [k, v] of s.marks) into.marks.set(k, v);
+      byName.set(s.stream.name, into);
+    }
   }
   return {
-    followUps: followUps as FollowUps,
+    streams: [...byName.values()],
     rejects: parts.flatMap((p) => p.rejects),
     failures: parts.flatMap((p) => p.failures),
   };
@@ -109,27 +123,30 @@ export function followUpsOfChat(
   chatId: string,
   rejects: readonly Rejected[],
 ): CompletedFollowUps {
-  const followUps: Partial<Record<FollowUpName, FollowUpRows<unknown>>> = {};
-  for (const [name, f] of Object.entries(all.followUps) as [
-    FollowUpName,
-    FollowUpRows<unknown>,
-  ][]) {
-    const only = <V>(map: ReadonlyMap<string, V>): Map<string, V> =>
-      map.has(chatId) ? new Map([[chatId, map.get(chatId) as V]]) : new Map();
-    followUps[name] = { rows: only(f.rows), marks: only(f.marks) };
-  }
+  const only = <V>(map: ReadonlyMap<string, V>): Map<string, V> =>
+    map.has(chatId) ? new Map([[chatId, map.get(chatId) as V]]) : new Map();
   return {
-    followUps: followUps as FollowUps,
+    streams: all.streams.map((s) => ({
+      stream: s.stream,
+      rows: only(s.rows),
+      marks: only(s.marks),
+    })),
     rejects,
     failures: all.failures.filter((f) => f.chatId === chatId),
   };
 }
 
-/** Rows a batch loads per stream, for the run summary. */
-export function rowsOf<S extends FollowUpName>(
-  followUps: FollowUps,
-  stream: S,
-): readonly FollowUpRowTypes[S][] {
-  const f = followUps[stream] as FollowUpRows<FollowUpRowTypes[S]> | undefined;
-  return f ? [...f.rows.values()].flat() : [];
+/** The batch's follow-ups bound to their writers, in the streams' order. */
+export function followUpLoads(completed: CompletedFollowUps): FollowUpLoad[] {
+  return completed.streams.map((s) =>
+    followUpLoad(s.stream.name, s.stream.writer, s.rows, s.marks),
+  );
+}
+
+/** Rows a stream brought for a batch (for the run summary). */
+export function rowsOf(
+  completed: CompletedFollowUps,
+  name: string,
+): ReadonlyMap<string, readonly unknown[]> {
+  return completed.streams.find((s) => s.stream.name === name)?.rows ?? new Map();
 }

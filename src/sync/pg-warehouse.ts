@@ -140,8 +140,8 @@ export function pgWarehouse(db: Kysely<Database>, options: PgWarehouseOptions = 
         }
         return result;
       }),
-    followUpMarks: (chatIds) =>
-      retried("read follow-up marks", () => readFollowUpMarks(db, chatIds)),
+    followUpMarks: (chatIds, streams) =>
+      retried("read follow-up marks", () => readFollowUpMarks(db, chatIds, streams)),
     pendingOperations: () => retried("read pending operations", () => pendingOperations(db)),
     async loadChats(batch) {
       const result = await retried(

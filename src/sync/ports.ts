@@ -1,4 +1,5 @@
 import type { GraphCall, GraphPage } from "../extract/index.ts";
+import { FOLLOW_UP_STREAMS, type FollowUpName } from "./streams/index.ts";
 
 export type { GraphCall };
 
@@ -25,5 +26,10 @@ export interface GraphCounters {
   readonly retries: number;
 }
 
-export type Stream = "chats" | "members" | "previews" | "operations";
-export const STREAMS: readonly Stream[] = ["chats", "members", "previews", "operations"];
+/** What a run can sync: the listing's own rows, and the declared follow-up streams. */
+export type Stream = "chats" | "previews" | FollowUpName;
+export const STREAMS: readonly Stream[] = [
+  "chats",
+  "previews",
+  ...FOLLOW_UP_STREAMS.map((s) => s.name),
+];

@@ -286,7 +286,7 @@ class RunState {
       userId: null,
       seenAt: at,
       chats: [],
-      followUps: {},
+      followUps: [],
       rejects,
     });
   }

@@ -62,8 +62,11 @@ export interface Warehouse {
   ): Promise<void>;
   recordFailure(failure: FailureRecord): Promise<void>;
   readWatermarks(streams: Iterable<Stream>): Promise<Map<Stream, Map<string, string>>>;
-  /** Per chat, the lastUpdatedDateTime each follow-up stream was last loaded at. */
-  followUpMarks(chatIds: readonly string[]): Promise<Map<string, FollowUpMarks>>;
+  /** Per chat, the lastUpdatedDateTime each of these follow-up streams was last loaded at. */
+  followUpMarks(
+    chatIds: readonly string[],
+    streams: readonly string[],
+  ): Promise<Map<string, FollowUpMarks>>;
   /** Non-terminal operations (notStarted/inProgress) by chat id. */
   pendingOperations(): Promise<Map<string, string[]>>;
   /** Commits the shared rows of a batch of chats a user claimed (see ChatClaims). */

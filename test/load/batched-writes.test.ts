@@ -73,29 +73,29 @@ describe("writeFollowUpMarks", () => {
         .orderBy("chat_id")
         .execute();
 
-    const marked = (entries: [string, string | null][]) => ({
-      rows: new Map(),
+    const marked = (stream: string, entries: [string, string | null][]) => ({
+      stream,
       marks: new Map(entries),
     });
-    const first = {
-      members: marked([
+    const first = [
+      marked("members", [
         ["marks-a", "2024-05-01T00:00:00.1234567Z"],
         ["marks-b", null],
       ]),
-      operations: marked([["marks-a", "2024-05-01T00:00:00.1234567Z"]]),
-    };
+      marked("operations", [["marks-a", "2024-05-01T00:00:00.1234567Z"]]),
+    ];
     // marks-b: a null mark (loaded while the chat had no lastUpdatedDateTime) is a mark.
     expect(await writeFollowUpMarks(db, first)).toBe(1);
     expect(await writeFollowUpMarks(db, first)).toBe(0);
     // Operations only: marks-a keeps its members mark; a chat not in the warehouse is skipped.
     expect(
-      await writeFollowUpMarks(db, {
-        operations: marked([
+      await writeFollowUpMarks(db, [
+        marked("operations", [
           ["marks-a", "2024-05-02T00:00:00Z"],
           ["marks-c", "2024-05-02T00:00:00Z"],
           ["not-a-chat", "2024-05-02T00:00:00Z"],
         ]),
-      }),
+      ]),
     ).toBe(2);
     expect(await marks()).toEqual([
       {
@@ -110,7 +110,7 @@ describe("writeFollowUpMarks", () => {
         operations_synced_raw: "2024-05-02T00:00:00Z",
       },
     ]);
-    expect(await writeFollowUpMarks(db, {})).toBe(0);
+    expect(await writeFollowUpMarks(db, [])).toBe(0);
   });
 });
 

@@ -8,6 +8,9 @@ import type {
 } from "../../src/normalize/rows.ts";
 import type { Kysely } from "kysely";
 import {
+  chatMembersWriter,
+  chatOperationsWriter,
+  followUpLoad,
   loadChatBatch,
   loadUserRows,
   type Database,
@@ -215,13 +218,15 @@ export async function loadListing(
       userId: input.userId,
       seenAt: input.seenAt,
       chats: input.chats,
-      followUps: {
-        members: {
-          rows: input.completeMembers,
-          marks: new Map(at.filter(([id]) => input.completeMembers.has(id))),
-        },
-        operations: { rows: operationsByChat, marks: new Map() },
-      },
+      followUps: [
+        followUpLoad(
+          "members",
+          chatMembersWriter,
+          input.completeMembers,
+          new Map(at.filter(([id]) => input.completeMembers.has(id))),
+        ),
+        followUpLoad("operations", chatOperationsWriter, operationsByChat, new Map()),
+      ],
       rejects: [],
     },
     options,

@@ -12,7 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DatabaseError } from "../../src/errors.ts";
 import { openDatabase, RunLockLostError } from "../../src/load/index.ts";
 import { acquireRunLock, type RunLock } from "../../src/schedule/run-lock.ts";
-import type { ChatBatch } from "../../src/load/index.ts";
+import {
+  chatMembersWriter,
+  chatOperationsWriter,
+  followUpLoad,
+  type ChatBatch,
+} from "../../src/load/index.ts";
 import { pgWarehouse } from "../../src/sync/pg-warehouse.ts";
 import type { RunCounts, Warehouse } from "../../src/sync/warehouse.ts";
 import { chatRow, listed, operationRow } from "../load/fixtures.ts";
@@ -208,7 +213,7 @@ describe("every warehouse operation retries a terminated backend, and logs the r
     const runId = await newRunId();
     await loadChat(runId, "chat-marks");
     const { result, retries } = await withTerminatedBackend("chats", (w) =>
-      w.followUpMarks(["chat-marks"]),
+      w.followUpMarks(["chat-marks"], ["members", "operations"]),
     );
     expect(result.get("chat-marks")).toEqual({
       members: "2024-03-02T10:00:00.51Z",
@@ -347,13 +352,15 @@ function chatsLoad(
     userId: "u-loader",
     seenAt: new Date("2024-04-01T00:00:00Z"),
     chats: [{ ...chat, chat: chatRow(chatId) }],
-    followUps: {
-      members: {
-        rows: new Map([[chatId, chat.members ?? []]]),
-        marks: new Map([[chatId, "2024-03-02T10:00:00.51Z"]]),
-      },
-      operations: { rows: new Map([[chatId, operations]]), marks: new Map() },
-    },
+    followUps: [
+      followUpLoad(
+        "members",
+        chatMembersWriter,
+        new Map([[chatId, chat.members ?? []]]),
+        new Map([[chatId, "2024-03-02T10:00:00.51Z"]]),
+      ),
+      followUpLoad("operations", chatOperationsWriter, new Map([[chatId, operations]]), new Map()),
+    ],
     rejects: [],
   };
 }

@@ -1,4 +1,4 @@
-import type { FollowUpName, FollowUpRowTypes } from "../../load/index.ts";
+import type { FollowUpWriter } from "../../load/index.ts";
 import type { NormalizeOptions } from "../../normalize/index.ts";
 import type { ListedChat, Rejected } from "../../normalize/rows.ts";
 import type { GraphSource } from "../ports.ts";
@@ -41,17 +41,30 @@ export interface NormalizedItems<Row> {
 
 /**
  * A follow-up stream, declared: the rows a claimed chat needs beyond its listing item, when
- * it needs them, how they are fetched and normalized. Its rows go to the loader's writer of
- * the same name (src/load/follow-up-writers.ts), and the lastUpdatedDateTime it loaded a
- * chat at is its mark (`chats.<name>_synced_raw`), so an unchanged chat costs nothing.
+ * it needs them, how they are fetched and normalized, and the writer that takes them to
+ * their table. The lastUpdatedDateTime it loaded a chat at is its mark
+ * (`chats.<name>_synced_raw`, added by its migration), so an unchanged chat costs nothing.
  */
-export interface FollowUpStream<S extends FollowUpName> {
-  readonly name: S;
+export interface FollowUpStream<Name extends string, Row> {
+  readonly name: Name;
   /** Null: nothing to do for this chat in this run. */
-  plan(input: PlanInput): FollowUpPlan<FollowUpRowTypes[S]> | null;
+  plan(input: PlanInput): FollowUpPlan<Row> | null;
   normalize(
     items: readonly unknown[],
     chatId: string,
     options: NormalizeOptions,
-  ): NormalizedItems<FollowUpRowTypes[S]>;
+  ): NormalizedItems<Row>;
+  readonly writer: FollowUpWriter<Row>;
+}
+
+/**
+ * A stream as the run handles every stream: its rows flow only from its own plan and
+ * normalize to its own writer, so their type can be set aside here, once.
+ */
+export type AnyFollowUpStream = FollowUpStream<string, unknown>;
+
+export function erased<Name extends string, Row>(
+  stream: FollowUpStream<Name, Row>,
+): FollowUpStream<Name, unknown> {
+  return stream as unknown as FollowUpStream<Name, unknown>;
 }

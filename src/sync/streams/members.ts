@@ -1,4 +1,6 @@
+import { chatMembersWriter } from "../../load/index.ts";
 import { normalizeMembers } from "../../normalize/index.ts";
+import type { ChatMemberRow } from "../../normalize/rows.ts";
 import type { GraphCall } from "../ports.ts";
 import type { FollowUpStream } from "./follow-up-stream.ts";
 
@@ -20,7 +22,7 @@ export function membersCall(chatId: string, userId?: string): GraphCall {
  * (Graph expands at most 25 members); otherwise `GET /chats/{id}/members`, paged, for
  * chats new or changed since the members were last loaded.
  */
-export const membersStream: FollowUpStream<"members"> = {
+export const membersStream: FollowUpStream<"members", ChatMemberRow> = {
   name: "members",
   plan({ listed, changed }) {
     if (listed.members && !listed.membersMayBeTruncated) {
@@ -35,6 +37,7 @@ export const membersStream: FollowUpStream<"members"> = {
       fetch: ({ graph, userId }) => graph.listAll(membersCall(chatId, userId)),
     };
   },
+  writer: chatMembersWriter,
   normalize(items, chatId, options) {
     const result = normalizeMembers(items, chatId, options);
     return { rows: result.members, rejected: result.rejected, warnings: result.warnings };

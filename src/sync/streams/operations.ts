@@ -1,3 +1,4 @@
+import { chatOperationsWriter } from "../../load/index.ts";
 import { normalizeOperation } from "../../normalize/index.ts";
 import type { ChatOperationRow, Rejected } from "../../normalize/rows.ts";
 import type { GraphCall } from "../ports.ts";
@@ -30,7 +31,7 @@ export function operationsCall(chatId: string, userId?: string, operationId?: st
  * listed; the ones that had not ended at the last run are re-polled one by one until
  * they end, whether or not the chat changed.
  */
-export const operationsStream: FollowUpStream<"operations"> = {
+export const operationsStream: FollowUpStream<"operations", ChatOperationRow> = {
   name: "operations",
   plan({ listed, changed, pendingOperations }) {
     const chatId = listed.chat.chat_id;
@@ -54,6 +55,7 @@ export const operationsStream: FollowUpStream<"operations"> = {
       },
     };
   },
+  writer: chatOperationsWriter,
   normalize(items, chatId) {
     const rows: ChatOperationRow[] = [];
     const rejected: Rejected[] = [];
