@@ -18,6 +18,7 @@ import { Secret } from "../src/config/secret.ts";
 import { openDatabase } from "../src/load/index.ts";
 import { graphSource } from "../src/sync/graph-source.ts";
 import { DEFAULT_CONCURRENCY, defaultSyncOptions } from "../src/sync/options.ts";
+import { dryRunWarehouse } from "../src/sync/dry-run-warehouse.ts";
 import { pgWarehouse } from "../src/sync/pg-warehouse.ts";
 import { NO_WRITES, type ChatBatch, type UserRows } from "../src/load/index.ts";
 import { STREAMS } from "../src/sync/ports.ts";
@@ -59,14 +60,8 @@ const chatLoads: ChatBatch[] = [];
 const userLoads: UserRows[] = [];
 let nextRun = 1;
 const recorder: Warehouse = {
+  ...dryRunWarehouse(),
   startRun: () => Promise.resolve(nextRun++),
-  closeAbandonedRuns: () => Promise.resolve(0),
-  reopenBackfill: () => Promise.resolve(null),
-  finishRun: () => Promise.resolve(),
-  recordFailure: () => Promise.resolve(),
-  readWatermarks: () => Promise.resolve(new Map()),
-  followUpMarks: () => Promise.resolve(new Map()),
-  pendingOperations: () => Promise.resolve(new Map()),
   loadChats(load) {
     chatLoads.push(load);
     return Promise.resolve(NO_WRITES);
@@ -75,7 +70,6 @@ const recorder: Warehouse = {
     userLoads.push(load);
     return Promise.resolve(NO_WRITES);
   },
-  markDeletedChats: () => Promise.resolve(0),
 };
 
 const app = createApp({ quiet: true });

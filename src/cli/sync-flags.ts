@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { InvalidArgumentError, Option, type Command } from "commander";
-import { STREAMS, type Stream } from "../sync/ports.ts";
+import { DEFAULT_STREAMS, STREAMS, type Stream } from "../sync/ports.ts";
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_LOOKBACK_MS,
@@ -18,7 +18,11 @@ export function addSyncFlags(command: Command): Command {
       parseIdList,
     )
     .option("--users-file <path>", "a file with one user id or UPN a line ('#' comments allowed)")
-    .option("--streams <names>", `subset of ${STREAMS.join(",")} (default: all)`, parseStreams)
+    .option(
+      "--streams <names>",
+      `subset of ${STREAMS.join(",")} (default: ${DEFAULT_STREAMS.join(",")}; messages is added by naming it)`,
+      parseStreams,
+    )
     .option(
       "--concurrency <n>",
       `users synced at once (default ${DEFAULT_CONCURRENCY})`,
@@ -32,7 +36,12 @@ export function addSyncFlags(command: Command): Command {
     .option("--dry-run", "extract and normalize, write nothing")
     .option("--json", "print one JSON summary on stdout")
     .addOption(new Option("--no-message-bodies", "do not store message preview bodies"))
-    .option("--hash-emails", "store member emails as SHA-256 hashes");
+    .option("--hash-emails", "store member emails as SHA-256 hashes")
+    .option(
+      "--messages-since <date>",
+      "how far back a first or backfill read of messages goes (ISO date; default: all history)",
+      parseSince,
+    );
 }
 
 export interface SyncFlagValues {
@@ -45,6 +54,7 @@ export interface SyncFlagValues {
   json?: boolean;
   messageBodies?: boolean;
   hashEmails?: boolean;
+  messagesSince?: string;
   resume?: boolean;
 }
 
@@ -55,7 +65,7 @@ export async function syncOptionsFromFlags(
   return Object.freeze({
     trigger,
     users: await userSelection(flags),
-    streams: new Set(flags.streams ?? STREAMS),
+    streams: new Set(flags.streams ?? DEFAULT_STREAMS),
     concurrency: flags.concurrency ?? DEFAULT_CONCURRENCY,
     dryRun: flags.dryRun ?? false,
     ignoreWatermarks: trigger === "backfill",
@@ -63,6 +73,7 @@ export async function syncOptionsFromFlags(
     lookbackMs: flags.lookback === undefined ? DEFAULT_LOOKBACK_MS : flags.lookback * 60_000,
     includeMessageBodies: flags.messageBodies ?? true,
     hashEmails: flags.hashEmails ?? false,
+    messagesSince: flags.messagesSince ?? null,
   });
 }
 
@@ -114,6 +125,17 @@ function parseStreams(value: string): Stream[] {
     );
   }
   return names as Stream[];
+}
+
+/** An ISO date or date-time, as the UTC instant Graph's filters take (`2024-01-01T00:00:00Z`). */
+function parseSince(value: string): string {
+  const ms = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(ms)) {
+    throw new InvalidArgumentError(
+      "expected an ISO date such as 2024-01-01 or 2024-01-01T00:00:00Z",
+    );
+  }
+  return new Date(ms).toISOString();
 }
 
 export function positiveInt(value: string): number {

@@ -47,8 +47,15 @@ export interface GraphCounters {
   readonly retries: number;
 }
 
+/** Graph's clock as its responses told it: the first and the latest Date header seen. */
+export interface ServerTime {
+  first: Date | null;
+  latest: Date | null;
+}
+
 export interface CountingGraphHttpClient extends GraphHttpClient {
   counters(): GraphCounters;
+  serverTime(): Readonly<ServerTime>;
 }
 
 export interface GraphHttpClientDeps {
@@ -110,9 +117,18 @@ export function createGraphHttpClient(
   };
 
   const counts = { requests: 0, throttled: 0, retries: 0 };
+  /** Graph's own clock, from its responses' Date headers (second precision). */
+  const serverTime: ServerTime = { first: null, latest: null };
+  const observeDate = (header: string | null): void => {
+    const ms = header === null ? NaN : Date.parse(header);
+    if (Number.isNaN(ms)) return;
+    serverTime.first ??= new Date(ms);
+    serverTime.latest = new Date(ms);
+  };
 
   return {
     counters: () => ({ ...counts }),
+    serverTime: () => ({ ...serverTime }),
     async getJson<T = unknown>(rawUrl: string, options: GraphRequestOptions) {
       // Before the limiter and the token: a foreign URL costs nothing and reveals nothing.
       let url = requireGraphOrigin(rawUrl, settings.origin, errorContext(options));
@@ -126,7 +142,10 @@ export function createGraphHttpClient(
         const outcome = await sendOnce(url, options, attempt, sendDeps);
         breaker.record(outcome.kind === "failed" ? outcome.status : 200);
         breaker.check();
-        if (outcome.kind === "ok") return outcome.response as GraphResponse<T>;
+        if (outcome.kind === "ok") {
+          observeDate(outcome.response.headers.get("date"));
+          return outcome.response as GraphResponse<T>;
+        }
         if (outcome.kind === "redirect") {
           if (outcome.location === null || ++redirects > maxRedirects) {
             const message = `GET ${url.href} redirected without a usable Location`;

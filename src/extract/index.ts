@@ -17,6 +17,7 @@ import {
   type Sleep,
 } from "./runtime.ts";
 import type { StreamContext } from "./stream-context.ts";
+import type { ServerTime } from "./http-client.ts";
 import type { GraphTransport } from "./transport.ts";
 
 export { createTokenProvider, defaultRefreshMarginMs } from "./auth.ts";
@@ -95,6 +96,8 @@ export interface GraphExtractor {
   getObject(call: GraphCall): Promise<Record<string, unknown>>;
   /** Requests, 429s and retries so far. */
   counters(): GraphCounters;
+  /** Graph's clock as its responses told it (Date headers): the first and latest seen. */
+  serverTime(): Readonly<ServerTime>;
 }
 
 const performanceNow: Now = () => performance.now();
@@ -137,5 +140,6 @@ export function createGraphExtractor(
     listAll: (call: GraphCall) => listAll(ctx, call),
     getObject: (call: GraphCall) => getObject(ctx, call),
     counters: () => http.counters(),
+    serverTime: () => http.serverTime(),
   });
 }

@@ -13,6 +13,8 @@ export interface GraphPage<T = unknown> {
   readonly items: readonly T[];
   /** 0 for the first page. */
   readonly pageIndex: number;
+  /** No page follows (no `@odata.nextLink`): the listing is complete with this one. */
+  readonly last: boolean;
   readonly url: string;
   readonly requestId: string | undefined;
   /**
@@ -80,6 +82,7 @@ export function paginate(
     const page: GraphPage = {
       items: envelope.items,
       pageIndex: pageIndex++,
+      last: next === undefined,
       url: pageUrl,
       requestId,
     };

@@ -29,6 +29,10 @@ export type {
   WriteCounts,
 } from "./loads.ts";
 export { chatMembersWriter } from "./chat-members-rows.ts";
+export { loadMessagePage } from "./load-messages.ts";
+export type { MessagePage } from "./load-messages.ts";
+export { readMessageCursors, writeMessageCursor } from "./message-cursors.ts";
+export type { MessageCursor, MessageCursors } from "./message-cursors.ts";
 export { chatOperationsWriter } from "./chat-operations-rows.ts";
 export { markDeletedChats } from "./sweep-deleted-chats.ts";
 export type { SweepResult } from "./sweep-deleted-chats.ts";

@@ -283,6 +283,17 @@ export interface ChatMessageTables {
 }
 
 /** The run lock (see src/schedule/run-lock.ts); token NULL = free. */
+/** Where each message source stands (see message-cursors.ts). */
+export interface SyncMessageCursorsTable {
+  scope: "chat" | "user";
+  id: string;
+  last_modified_raw: string | null;
+  delta_link: string | null;
+  read_at: Timestamptz;
+  run_id: number | null;
+  updated_at: Generated<Date>;
+}
+
 export interface SyncLocksTable {
   name: string;
   token: string | null;
@@ -306,4 +317,5 @@ export interface Database extends ChatMessageTables {
   "teams.sync_rejects": SyncRejectsTable;
   "teams.sync_run_users": SyncRunUsersTable;
   "teams.sync_locks": SyncLocksTable;
+  "teams.sync_message_cursors": SyncMessageCursorsTable;
 }

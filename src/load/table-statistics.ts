@@ -8,6 +8,10 @@ export const DATA_TABLES = [
   "user_chats",
   "message_previews",
   "chat_operations",
+  "chat_messages",
+  "chat_message_mentions",
+  "chat_message_reactions",
+  "chat_message_attachments",
 ] as const;
 export type DataTable = (typeof DATA_TABLES)[number];
 
@@ -23,6 +27,10 @@ const LOOKUP_COLUMNS: Record<DataTable, readonly string[]> = {
   user_chats: ["user_id", "chat_id", "removed_at"],
   message_previews: ["chat_id", "message_id"],
   chat_operations: ["operation_id", "chat_id"],
+  chat_messages: ["chat_id", "message_id"],
+  chat_message_mentions: ["chat_id", "message_id"],
+  chat_message_reactions: ["chat_id", "message_id"],
+  chat_message_attachments: ["chat_id", "message_id"],
 };
 
 /** No ANALYZE before a table has gained this many rows (small runs never pay for one). */

@@ -17,6 +17,8 @@ export function dryRunWarehouse(): Warehouse {
     pendingOperations: async () => new Map(),
     loadChats: async () => NO_WRITES,
     loadUser: async () => NO_WRITES,
+    messageCursors: async () => ({ chats: new Map(), users: new Map() }),
+    loadMessages: async () => NO_WRITES,
     markDeletedChats: async () => 0,
   };
 }

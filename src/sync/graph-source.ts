@@ -4,6 +4,7 @@ import type { GraphCounters, GraphSource } from "./ports.ts";
 /** The orchestrator's Graph port over the extract stage. */
 export function graphSource(extractor: GraphExtractor): GraphSource {
   return {
+    baseUrl: extractor.config.baseUrl,
     listUsers: () => extractor.listUsers(),
     resolveUserId: (idOrUpn) => extractor.getUserId(idOrUpn),
     userChatPages: (userId) => itemsOf(extractor.listUserChats(userId)),
@@ -11,6 +12,7 @@ export function graphSource(extractor: GraphExtractor): GraphSource {
     listAll: (call) => extractor.listAll(call),
     getObject: (call) => extractor.getObject(call),
     counters: (): GraphCounters => extractor.counters(),
+    serverTime: () => extractor.serverTime(),
   };
 }
 

@@ -1,4 +1,4 @@
-import { STREAMS, type Stream } from "./ports.ts";
+import { DEFAULT_STREAMS, type Stream } from "./ports.ts";
 
 export type Trigger = "manual" | "cron" | "backfill";
 
@@ -21,6 +21,11 @@ export interface SyncOptions {
   /** Chats changed since the watermark minus this get the follow-up calls. */
   readonly lookbackMs: number;
   readonly includeMessageBodies: boolean;
+  /**
+   * How far back a first or backfill read of a chat's messages goes: messages changed after
+   * this (Graph's text, e.g. `2024-01-01T00:00:00Z`); null for all history.
+   */
+  readonly messagesSince: string | null;
   readonly hashEmails: boolean;
 }
 
@@ -32,13 +37,14 @@ export function defaultSyncOptions(overrides: Partial<SyncOptions> = {}): SyncOp
   return {
     trigger: "manual",
     users: { kind: "all" },
-    streams: new Set(STREAMS),
+    streams: new Set(DEFAULT_STREAMS),
     concurrency: DEFAULT_CONCURRENCY,
     dryRun: false,
     ignoreWatermarks: false,
     resume: false,
     lookbackMs: DEFAULT_LOOKBACK_MS,
     includeMessageBodies: true,
+    messagesSince: null,
     hashEmails: false,
     ...overrides,
   };

@@ -8,6 +8,8 @@ import {
   findResumableBackfill,
   finishRun,
   loadChatBatch,
+  loadMessagePage,
+  readMessageCursors,
   loadUserRows,
   totalWrites,
   markDeletedChats,
@@ -156,6 +158,16 @@ export function pgWarehouse(db: Kysely<Database>, options: PgWarehouseOptions = 
       const result = await retried("load the user", () => loadUserRows(db, rows, loadOptions), {
         userId: rows.userId,
       });
+      await statistics.inserted(result.tables);
+      return totalWrites(result);
+    },
+    messageCursors: () => retried("read message cursors", () => readMessageCursors(db)),
+    async loadMessages(page) {
+      const result = await retried(
+        "load messages",
+        () => loadMessagePage(db, page, loadOptions),
+        page.userId === null ? {} : { userId: page.userId },
+      );
       await statistics.inserted(result.tables);
       return totalWrites(result);
     },

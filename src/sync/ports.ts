@@ -1,10 +1,12 @@
 import type { GraphCall, GraphPage } from "../extract/index.ts";
 import { FOLLOW_UP_STREAMS, type FollowUpName } from "./streams/index.ts";
 
-export type { GraphCall };
+export type { GraphCall, GraphPage };
 
 /** What the orchestrator needs from Graph (implemented over src/extract). */
 export interface GraphSource {
+  /** Graph's root (GRAPH_BASE_URL): the only origin links kept between runs may point to. */
+  readonly baseUrl: string;
   /** Every user of the tenant as listed (GET /users, paged; items unchecked). */
   listUsers(): AsyncIterable<unknown>;
   /** A user id for an id or a UPN (GET /users/{idOrUpn}). */
@@ -18,6 +20,8 @@ export interface GraphSource {
   /** A declared call's single object. */
   getObject(call: GraphCall): Promise<unknown>;
   counters(): GraphCounters;
+  /** Graph's clock as its responses told it (Date headers): the first and latest seen. */
+  serverTime(): { readonly first: Date | null; readonly latest: Date | null };
 }
 
 export interface GraphCounters {
@@ -26,10 +30,20 @@ export interface GraphCounters {
   readonly retries: number;
 }
 
-/** What a run can sync: the listing's own rows, and the declared follow-up streams. */
-export type Stream = "chats" | "previews" | FollowUpName;
+/**
+ * What a run can sync: the listing's own rows, the declared follow-up streams, and the
+ * chat messages (read from their own sources, see src/sync/messages).
+ */
+export type Stream = "chats" | "previews" | FollowUpName | "messages";
 export const STREAMS: readonly Stream[] = [
   "chats",
   "previews",
   ...FOLLOW_UP_STREAMS.map((s) => s.name),
+  "messages",
 ];
+/**
+ * What a run syncs unless `--streams` says otherwise: messages are added by naming them,
+ * since they need the Chat.Read.All permission (and, where Microsoft still asks for it,
+ * protected-API approval).
+ */
+export const DEFAULT_STREAMS: readonly Stream[] = STREAMS.filter((s) => s !== "messages");

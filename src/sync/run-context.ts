@@ -1,6 +1,7 @@
 import type { Logger } from "../log.ts";
 import type { NormalizeOptions } from "../normalize/index.ts";
 import type { ChatClaims } from "./chat-claims.ts";
+import type { MessagesRun } from "./messages/messages-run.ts";
 import type { SyncOptions } from "./options.ts";
 import type { GraphSource, Stream } from "./ports.ts";
 import type { Warehouse } from "./warehouse.ts";
@@ -25,6 +26,10 @@ export interface RunContext {
   readonly chatsSeen: Set<string>;
   /** Bounds follow-up calls in flight across the run (the rate limiter paces them). */
   readonly followUpLimit: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** The messages stream's state, when the run syncs messages. */
+  readonly messages: MessagesRun | null;
+  /** When the run started: a first round of message changes reads from a little before it. */
+  readonly startedAt: Date;
   /** Aborted when the run stops on a fatal error: users stop at their next page. */
   readonly halt: AbortSignal;
   /** Stops the run (a follow-up call met a fatal error, e.g. a rejected token). */

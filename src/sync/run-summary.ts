@@ -2,7 +2,7 @@ import type { UserFailure } from "./failures.ts";
 import type { SyncOptions } from "./options.ts";
 import type { GraphCounters } from "./ports.ts";
 import type { UserOutcome } from "./sync-user.ts";
-import type { RunCounts, RunStatus } from "./warehouse.ts";
+import type { RunCounts, RunStatus, WriteCounts } from "./warehouse.ts";
 
 export type UserFailureSummary = UserFailure;
 
@@ -28,6 +28,8 @@ export interface RunSummary {
   readonly members: number;
   readonly previews: number;
   readonly operations: number;
+  /** Messages loaded by the messages stream (0 when the run did not sync messages). */
+  readonly messages: number;
   readonly rejects: number;
   readonly rowsWritten: { readonly inserted: number; readonly updated: number };
   readonly chatsMarkedDeleted: number;
@@ -58,6 +60,8 @@ export interface RunTally {
   readonly chatsMarkedDeleted: number;
   /** Items dead-lettered outside any user's load (users whose ids cannot be used). */
   readonly otherRejects: number;
+  /** The messages stream: messages loaded (a change read twice counts once) and rows written. */
+  readonly messages: { readonly messages: number; readonly written: WriteCounts };
   readonly graph: GraphCounters;
   readonly fatal: string | null;
   readonly earlier: EarlierAttempts | null;
@@ -88,11 +92,15 @@ export function summarizeRun(tally: RunTally): RunSummary {
     members: sum(tally.outcomes, (o) => o.members),
     previews: sum(tally.outcomes, (o) => o.previews),
     operations: sum(tally.outcomes, (o) => o.operations),
+    messages: tally.messages.messages,
     rejects: sum(tally.outcomes, (o) => o.rejects.length) + tally.otherRejects,
     rowsWritten: {
-      inserted: sum(tally.outcomes, (o) => o.written.inserted),
-      // Rows marked removed are updates too (their removed_at changed).
-      updated: sum(tally.outcomes, (o) => o.written.updated + o.written.removed),
+      inserted: sum(tally.outcomes, (o) => o.written.inserted) + tally.messages.written.inserted,
+      // Rows marked removed (or a message's part removed) are updates too.
+      updated:
+        sum(tally.outcomes, (o) => o.written.updated + o.written.removed) +
+        tally.messages.written.updated +
+        tally.messages.written.removed,
     },
     chatsMarkedDeleted: tally.chatsMarkedDeleted,
     requests: tally.graph.requests,

@@ -3,7 +3,9 @@ import { ConfigError, DatabaseError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Rejected } from "../normalize/rows.ts";
 import { resolveNormalizeOptions } from "../normalize/index.ts";
+import { NO_WRITES } from "../load/index.ts";
 import { ChatClaims } from "./chat-claims.ts";
+import { MessagesRun } from "./messages/messages-run.ts";
 import { describeError, isFatal, type UserFailure } from "./failures.ts";
 import type { SyncOptions } from "./options.ts";
 import type { GraphSource } from "./ports.ts";
@@ -50,6 +52,7 @@ export async function runSync(deps: RunDeps, options: SyncOptions): Promise<RunS
   const state = new RunState(deps, runId);
   let usersSelected = 0;
   let chatsMarkedDeleted = 0;
+  let messages: MessagesRun | null = null;
   const chatsSeen = new Set<string>();
   try {
     const users = await resolveUsers(
@@ -68,9 +71,14 @@ export async function runSync(deps: RunDeps, options: SyncOptions): Promise<RunS
         "resuming backfill",
       );
     }
-    const run = await runContext(deps, options, state, chatsSeen, now);
+    const run = await runContext(deps, options, state, chatsSeen, now, startedAt);
+    messages = run.messages;
     deps.progress?.start(usersSelected);
     await syncUsers(run, userIds, state, deps);
+    if (messages) {
+      await messages.settled();
+      for (const failure of messages.failures) await state.recordFailure(failure);
+    }
     if (!state.stopped) {
       chatsMarkedDeleted = await deps.warehouse.markDeletedChats(now());
     }
@@ -91,6 +99,9 @@ export async function runSync(deps: RunDeps, options: SyncOptions): Promise<RunS
     failures: state.failures,
     chatsSeen: chatsSeen.size,
     chatsMarkedDeleted,
+    messages: messages
+      ? { messages: messages.messages, written: messages.written }
+      : { messages: 0, written: NO_WRITES },
     otherRejects: state.rejected,
     graph: {
       requests: counters.requests - countersAtStart.requests,
@@ -161,12 +172,29 @@ async function runContext(
   state: RunState,
   chatsSeen: Set<string>,
   now: () => Date,
+  startedAt: Date,
 ): Promise<RunContext> {
   const { warehouse } = deps;
+  const normalize = resolveNormalizeOptions(options);
+  const messages = options.streams.has("messages")
+    ? new MessagesRun(
+        {
+          runId: state.runId,
+          graph: deps.graph,
+          warehouse,
+          logger: deps.logger,
+          normalize,
+          now,
+          stop: (error) => state.fail(error),
+          halt: state.halt,
+        },
+        await warehouse.messageCursors(),
+      )
+    : null;
   return {
     runId: state.runId,
     options,
-    normalize: resolveNormalizeOptions(options),
+    normalize,
     graph: deps.graph,
     warehouse,
     logger: deps.logger,
@@ -180,6 +208,8 @@ async function runContext(
     claims: new ChatClaims(),
     chatsSeen,
     followUpLimit: pLimit(FOLLOW_UP_CONCURRENCY),
+    messages,
+    startedAt,
     halt: state.halt,
     stop: (error) => state.fail(error),
   };

@@ -9,6 +9,8 @@ import { loadBatch, sumLoads, type BatchLoad, type ClaimedPage } from "./chat-ba
 import type { ChatSettled } from "./chat-claims.ts";
 import { completeFollowUps, type Claimed, type FollowUpFailure } from "./follow-ups.ts";
 import type { Stream } from "./ports.ts";
+import { readChatHistory } from "./messages/chat-history.ts";
+import { readUserChanges } from "./messages/user-changes.ts";
 import type { RunContext } from "./run-context.ts";
 
 export type { RunContext } from "./run-context.ts";
@@ -68,6 +70,12 @@ export async function syncUser(run: RunContext, userId: string): Promise<UserOut
       run.options.ignoreWatermarks ||
       [...run.watermarks.values()].some((byUser) => byUser.has(userId)),
   });
+  if (run.messages) {
+    const messages = run.messages;
+    await messages.run(userId, () =>
+      readUserChanges(messages, userId, run.startedAt, run.options.ignoreWatermarks),
+    );
+  }
   return {
     userId,
     chats: listing.viewpoints.size,
@@ -187,7 +195,28 @@ class UserListing {
       if (claim) claimed.push({ listed, claim });
       this.#settled.set(chatId, run.claims.settled(chatId));
     }
-    if (claimed.length > 0) this.addToBatch(claimed);
+    if (claimed.length > 0) {
+      this.addToBatch(claimed);
+      this.readHistories(claimed);
+    }
+  }
+
+  /**
+   * The messages of claimed chats whose history no run has read yet (or of every claimed
+   * chat in a backfill), from --messages-since: queued now, committed page by page.
+   */
+  private readHistories(claimed: Claimed): void {
+    const { run, userId } = this;
+    const messages = run.messages;
+    if (!messages) return;
+    for (const { listed } of claimed) {
+      const chatId = listed.chat.chat_id;
+      const read = messages.cursors.chats.has(chatId);
+      if (read && !run.options.ignoreWatermarks) continue;
+      messages.schedule(userId, () =>
+        readChatHistory(messages, chatId, userId, run.options.messagesSince, !read),
+      );
+    }
   }
 
   /** Follow-ups start as soon as the page is read; the rows commit with the batch. */

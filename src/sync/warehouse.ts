@@ -1,8 +1,15 @@
 import type { Trigger } from "./options.ts";
-import type { ChatBatch, FollowUpMarks, UserRows, WriteCounts } from "../load/index.ts";
+import type {
+  ChatBatch,
+  FollowUpMarks,
+  MessageCursors,
+  MessagePage,
+  UserRows,
+  WriteCounts,
+} from "../load/index.ts";
 import type { Stream } from "./ports.ts";
 
-export type { ChatBatch, UserRows, WriteCounts };
+export type { ChatBatch, MessagePage, UserRows, WriteCounts };
 
 export type RunStatus = "running" | "succeeded" | "partial" | "failed";
 
@@ -73,6 +80,10 @@ export interface Warehouse {
   loadChats(batch: ChatBatch): Promise<WriteCounts>;
   /** Commits a user's viewpoints, removals, rejects and watermarks. */
   loadUser(rows: UserRows): Promise<WriteCounts>;
+  /** Where each message source stands: chats whose history was read, users' delta links. */
+  messageCursors(): Promise<MessageCursors>;
+  /** Commits a page of messages (and, on a read's last page, its cursor). */
+  loadMessages(page: MessagePage): Promise<WriteCounts>;
   /** Chats no synced user has any more get deleted_at; returning ones get it cleared. */
   markDeletedChats(at: Date): Promise<number>;
 }

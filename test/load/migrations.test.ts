@@ -262,6 +262,18 @@ const NEW_TABLES: Record<string, { key: string[]; columns: Record<string, string
       error: "text",
     },
   },
+  sync_message_cursors: {
+    key: ["scope", "id"],
+    columns: {
+      scope: "text",
+      id: "text",
+      last_modified_raw: "text",
+      delta_link: "text",
+      read_at: "timestamptz",
+      run_id: "int8",
+      updated_at: "timestamptz",
+    },
+  },
   sync_locks: {
     key: ["name"],
     columns: {
@@ -390,6 +402,7 @@ describe("migrations", () => {
       "2026-11-23T13-30_create-reader-role",
       "2026-11-24T09-00_create-sync-locks",
       "2026-12-07T12-00_create-chat-messages",
+      "2026-12-07T13-00_create-message-cursors",
     ]);
   });
 

@@ -285,7 +285,16 @@ function run(
   const contentType = GRAPH_ROUTE_KINDS.includes(req.route.kind)
     ? GRAPH_JSON
     : "application/json; charset=utf-8";
-  return { status: out.status, headers: { ...headers, "Content-Type": contentType }, body };
+  // Graph's Date header tells its own clock: here, the simulated one (the pipeline bounds
+  // its message reads by it, not by the machine's clock).
+  const date: Record<string, string> = GRAPH_ROUTE_KINDS.includes(req.route.kind)
+    ? { Date: new Date(ctx.store.clock.nowMs()).toUTCString() }
+    : {};
+  return {
+    status: out.status,
+    headers: { ...headers, ...date, "Content-Type": contentType },
+    body,
+  };
 }
 
 async function send(res: ServerResponse, answer: Answer): Promise<void> {

@@ -1,0 +1,156 @@
+/**
+ * The messages stream end to end: a first run reads every chat's history, a night later
+ * the users' changes bring new messages, edits, reactions added and removed and
+ * deletions of old messages (whose chats' previews did not move), an expired delta link
+ * falls back to a re-read that loses nothing, and a 403 for messages fails only that
+ * stream. After each run the warehouse equals the simulator's ground truth.
+ */
+import { sql } from "kysely";
+import { describe, expect, it } from "vitest";
+import type { Simulator } from "../../src/sim/index.ts";
+import type { RunSummary } from "../../src/sync/run-sync.ts";
+import { syncWith, useSimWarehouse, useSimulators } from "../support/sim-warehouse.ts";
+
+const warehouse = useSimWarehouse();
+// A small tenant with small histories (the largest chat a few hundred messages).
+const simulator = useSimulators({
+  users: 8,
+  seed: 3,
+  messages: { perChat: 12, largestChat: 300, busyChats: 1 },
+});
+
+const DAY = 24 * 60 * 60 * 1000;
+const WITH_MESSAGES = new Set(["chats", "members", "previews", "operations", "messages"] as const);
+
+interface MessageKey {
+  chat_id: string;
+  message_id: string;
+  last_modified_raw: string | null;
+  deleted: boolean;
+  reactions: number;
+}
+
+/** What chat_messages must hold: every message of every chat a synced user is in. */
+function truth(sim: Simulator): MessageKey[] {
+  const listed = new Set(
+    sim
+      .state()
+      .chats.filter((c) => Object.keys(c.viewpoints).length > 0)
+      .map((c) => c.id),
+  );
+  const rows: MessageKey[] = [];
+  for (const { chatId, messages } of sim.allMessages()) {
+    if (!listed.has(chatId)) continue;
+    for (const m of messages) {
+      rows.push({
+        chat_id: chatId,
+        message_id: m.id,
+        last_modified_raw: m.lastModifiedDateTime,
+        deleted: m.deletedDateTime !== null,
+        reactions: m.reactions.length,
+      });
+    }
+  }
+  return sortKeys(rows);
+}
+
+async function stored(): Promise<MessageKey[]> {
+  const { rows } = await sql<MessageKey>`
+    select m.chat_id, m.message_id, m.last_modified_raw, m.deleted_at is not null as deleted,
+           (select count(*)::int from teams.chat_message_reactions r
+             where r.chat_id = m.chat_id and r.message_id = m.message_id) as reactions
+      from teams.chat_messages m`.execute(warehouse.db);
+  return sortKeys(rows);
+}
+
+function sortKeys(rows: MessageKey[]): MessageKey[] {
+  return rows.sort((a, b) =>
+    a.chat_id === b.chat_id
+      ? a.message_id.localeCompare(b.message_id)
+      : a.chat_id.localeCompare(b.chat_id),
+  );
+}
+
+async function sync(sim: Simulator): Promise<RunSummary> {
+  const summary = await syncWith(sim, warehouse.db, { streams: WITH_MESSAGES });
+  expect(summary.fatal).toBeNull();
+  return summary;
+}
+
+/** Messages requests of the last run, by route kind. */
+function messageRequests(sim: Simulator): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const e of sim.stats().log) {
+    if (/messages|Messages/.test(e.routeKind)) counts[e.routeKind] = (counts[e.routeKind] ?? 0) + 1;
+  }
+  return counts;
+}
+
+describe("the messages stream", () => {
+  it("loads every message, then night after night what changed, old messages included", async () => {
+    await warehouse.reset();
+    const sim = await simulator();
+    const first = await sync(sim);
+    expect(first.status).toBe("succeeded");
+    expect(first.messages).toBeGreaterThan(0);
+    expect(await stored()).toEqual(truth(sim));
+
+    // An unchanged night: one changes request per user, no history read, nothing written.
+    sim.resetStats();
+    const unchanged = await sync(sim);
+    expect(unchanged.rowsWritten).toEqual({ inserted: 0, updated: 0 });
+    const users = sim.state().users.length;
+    expect(messageRequests(sim)).toEqual({ getAllMessagesDelta: users });
+
+    // A day: posts, and edits, reactions and deletions of old messages.
+    const activity = sim.tenant.simulateActivity({ ms: DAY, oldMessageChanges: 20 });
+    expect(activity).toBeTruthy();
+    const night = await sync(sim);
+    expect(night.status).toBe("succeeded");
+    expect(night.rowsWritten.inserted + night.rowsWritten.updated).toBeGreaterThan(0);
+    expect(await stored()).toEqual(truth(sim));
+  });
+
+  it("falls back to a bounded re-read when a delta link has expired, losing nothing", async () => {
+    await warehouse.reset();
+    const sim = await simulator();
+    await sync(sim);
+    // Eight idle days: every stored delta link is past Graph's seven.
+    sim.advanceTime(8 * DAY);
+    sim.tenant.simulateActivity({ ms: 60_000, oldMessageChanges: 10 });
+    sim.resetStats();
+    const after = await sync(sim);
+    expect(after.status).toBe("succeeded");
+    const statuses = sim
+      .stats()
+      .log.filter((e) => e.routeKind === "getAllMessagesDelta")
+      .map((e) => e.status);
+    expect(statuses).toContain(410);
+    expect(await stored()).toEqual(truth(sim));
+    // The links are usable again: the next unchanged night costs one request per user.
+    sim.resetStats();
+    await sync(sim);
+    expect(messageRequests(sim)).toEqual({ getAllMessagesDelta: sim.state().users.length });
+  });
+
+  it("fails only the messages stream, with one line naming what to grant, when Graph refuses messages (403)", async () => {
+    await warehouse.reset();
+    const sim = await simulator();
+    sim.setFaults([{ kind: "protectedApi" }]);
+    const summary = await sync(sim);
+    expect(summary.status).toBe("partial");
+    expect(summary.failures).toEqual([
+      expect.objectContaining({
+        stream: "messages",
+        httpStatus: 403,
+        error: expect.stringMatching(/Chat\.Read\.All.*protected APIs/),
+      }),
+    ]);
+    // The other streams committed: chats and members are there.
+    const { rows } = await sql<{ chats: number; messages: number }>`
+      select (select count(*)::int from teams.chats) as chats,
+             (select count(*)::int from teams.chat_messages) as messages`.execute(warehouse.db);
+    expect(rows[0]?.chats).toBeGreaterThan(0);
+    expect(rows[0]?.messages).toBe(0);
+  });
+});
