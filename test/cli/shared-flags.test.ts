@@ -49,11 +49,18 @@ describe("shared flags", () => {
     ["sync", () => syncCommand("sync")],
     ["backfill", () => syncCommand("backfill")],
     ["schedule", () => scheduleCommand()],
-  ])("%s refuses a --concurrency below 1 with the shared words", async (_, command) => {
-    const error = await usageError(command(), ["--concurrency", "0"]);
-    expect(error.message).toContain("--concurrency");
-    expect(error.message).toContain("expected a whole number >= 1");
-  });
+  ])(
+    "%s refuses a --concurrency below 1 and a blank --lookback with the shared words",
+    async (_, command) => {
+      const error = await usageError(command(), ["--concurrency", "0"]);
+      expect(error.message).toContain("--concurrency");
+      expect(error.message).toContain("expected a whole number >= 1");
+      // A blank is no number (Number("") would read it as 0 minutes).
+      const blank = await usageError(command(), ["--lookback", " "]);
+      expect(blank.message).toContain("--lookback");
+      expect(blank.message).toContain("expected a whole number >= 0");
+    },
+  );
 
   it.each([
     ["demo", () => demoCommand()],
