@@ -1,3 +1,4 @@
+import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/config.ts";
@@ -7,7 +8,7 @@ import { ConfigError } from "../../src/errors.ts";
 import { graphConfigDefaults } from "../../src/extract/graph-config.ts";
 import { DEFAULT_CONCURRENCY, defaultSyncOptions } from "../../src/sync/options.ts";
 
-const cwd = "/srv/teams";
+const cwd = path.join(os.tmpdir(), "tcs-config");
 
 describe("loadConfig: defaults < environment < flags", () => {
   it("fills every setting from its default when nothing is set", () => {
