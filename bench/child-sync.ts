@@ -1,6 +1,6 @@
 /**
- * One sync in its own process, wired like `teams-chat-sync sync` (default concurrency,
- * default pool), so its wall time and peak RSS are the pipeline's alone: the simulator
+ * One sync in its own process, wired like `teams-chat-sync sync` (its configuration, flags
+ * parsed by the same parsers, the pool that configuration derives), so its wall time and peak RSS are the pipeline's alone: the simulator
  * and Postgres run elsewhere. Prints a ChildSyncResult as its last stdout line.
  *
  *   BENCH_GRAPH_TOKEN=… node --import tsx bench/child-sync.ts --graph-url URL \
@@ -8,8 +8,8 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { createApp, createExtractor } from "../src/cli/app.ts";
-import { Secret } from "../src/config/secret.ts";
+import { createApp, createExtractor, databaseOptions } from "../src/cli/app.ts";
+import { parseRateScale, positiveInt } from "../src/cli/flags.ts";
 import { openDatabase } from "../src/load/index.ts";
 import { applyMemoryPolicy } from "../src/memory-policy.ts";
 import { graphSource } from "../src/sync/graph-source.ts";
@@ -38,22 +38,25 @@ if (!graphUrl || !databaseUrl || !token) {
   process.exit(2);
 }
 
-const app = createApp({ quiet: true });
-const extractor = createExtractor(app, {
-  baseUrl: graphUrl,
-  auth: { kind: "static", token: new Secret(token) },
-  rateScale: Number(values["rate-scale"]),
+const app = createApp({
+  quiet: true,
+  env: { ...process.env, GRAPH_BASE_URL: graphUrl, GRAPH_ACCESS_TOKEN: token },
+  flags: {
+    rateScale: parseRateScale(values["rate-scale"]),
+    sync: defaultSyncOptions({
+      users: values.users ? { kind: "list", ids: values.users.split(",") } : { kind: "all" },
+      concurrency: values.concurrency ? positiveInt(values.concurrency) : DEFAULT_CONCURRENCY,
+    }),
+  },
 });
-const { db, close } = openDatabase(databaseUrl);
+const extractor = createExtractor(app);
+const { db, close } = openDatabase(databaseUrl, databaseOptions(app.config));
 const started = performance.now();
 const summary = await (async () => {
   try {
     return await runSync(
       { graph: graphSource(extractor), warehouse: pgWarehouse(db), logger: app.logger },
-      defaultSyncOptions({
-        users: values.users ? { kind: "list", ids: values.users.split(",") } : { kind: "all" },
-        concurrency: values.concurrency ? Number(values.concurrency) : DEFAULT_CONCURRENCY,
-      }),
+      app.config.sync,
     );
   } finally {
     await close();

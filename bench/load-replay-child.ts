@@ -13,11 +13,10 @@
  */
 import { parseArgs } from "node:util";
 import pLimit from "p-limit";
-import { createApp, createExtractor } from "../src/cli/app.ts";
-import { Secret } from "../src/config/secret.ts";
+import { createApp, createExtractor, databaseOptions } from "../src/cli/app.ts";
 import { openDatabase } from "../src/load/index.ts";
 import { graphSource } from "../src/sync/graph-source.ts";
-import { DEFAULT_CONCURRENCY, defaultSyncOptions } from "../src/sync/options.ts";
+import { defaultSyncOptions } from "../src/sync/options.ts";
 import { dryRunWarehouse } from "../src/sync/dry-run-warehouse.ts";
 import { pgWarehouse } from "../src/sync/pg-warehouse.ts";
 import { NO_WRITES, type ChatBatch, type UserRows } from "../src/load/index.ts";
@@ -72,16 +71,16 @@ const recorder: Warehouse = {
   },
 };
 
-const app = createApp({ quiet: true });
-const extractor = createExtractor(app, {
-  baseUrl: graphUrl,
-  auth: { kind: "static", token: new Secret(token) },
-  rateScale: 0,
+const app = createApp({
+  quiet: true,
+  env: { ...process.env, GRAPH_BASE_URL: graphUrl, GRAPH_ACCESS_TOKEN: token },
+  flags: { rateScale: 0, sync: defaultSyncOptions() },
 });
+const extractor = createExtractor(app);
 const extractStarted = performance.now();
 const summary = await runSync(
   { graph: graphSource(extractor), warehouse: recorder, logger: app.logger },
-  defaultSyncOptions(),
+  app.config.sync,
 );
 const extractSeconds = (performance.now() - extractStarted) / 1000;
 if (summary.status !== "succeeded") {
@@ -89,7 +88,8 @@ if (summary.status !== "succeeded") {
   process.exit(1);
 }
 
-const { db, close } = openDatabase(databaseUrl);
+// The pool the sync's configuration derives, so the replay loads as many users at once.
+const { db, close } = openDatabase(databaseUrl, databaseOptions(app.config));
 const warehouse = pgWarehouse(db);
 let rowsWritten = 0;
 let chatLoadSeconds = 0;
@@ -98,7 +98,7 @@ const loadStarted = performance.now();
 const cpuAtStart = process.cpuUsage();
 try {
   const runId = await warehouse.startRun({ trigger: "manual", streams: [...STREAMS], options: {} });
-  const limit = pLimit(DEFAULT_CONCURRENCY);
+  const limit = pLimit(app.config.sync.concurrency);
   const count = (w: { inserted: number; updated: number; removed: number }) =>
     (rowsWritten += w.inserted + w.updated + w.removed);
   // Shared rows first (in the sync, every user's commit waits for those of its chats).

@@ -1,31 +1,55 @@
 import { sql, type Kysely } from "kysely";
-import { readEnv, type EnvConfig, type GraphAuthConfig } from "../config/env.ts";
-import { ConfigError, DatabaseError } from "../errors.ts";
+import { loadConfig, type Config, type ConfigFlags, type SyncConfig } from "../config/config.ts";
+import { graphConfigOf, type GraphSettings } from "../config/graph-settings.ts";
+import { DatabaseError } from "../errors.ts";
+import { createGraphExtractor, type GraphExtractor } from "../extract/index.ts";
 import {
-  createGraphExtractor,
-  defineGraphConfig,
-  type GraphAuthInput,
-  type GraphExtractor,
-} from "../extract/index.ts";
-import { migrateToLatest, openDatabase, type Database } from "../load/index.ts";
+  migrateToLatest,
+  openDatabase,
+  type Database,
+  type DatabaseOptions,
+} from "../load/index.ts";
 import { createLogger, type Logger } from "../log.ts";
+import type { SyncOptions } from "../sync/options.ts";
 import { openDatabaseTarget, type DatabaseTarget } from "./database-target.ts";
 import { shutdownSignal } from "./signals.ts";
 
-/** What every command starts from: the parsed environment and a logger. */
-export interface App {
-  readonly env: EnvConfig;
+/** What every command starts from: its configuration and a logger. */
+export interface App<C extends Config = Config> {
+  readonly config: C;
   readonly logger: Logger;
 }
 
-export function createApp(options: { quiet?: boolean } = {}): App {
-  const env = readEnv(process.env, process.cwd());
-  // Interactive runs show a progress bar; the log then keeps to warnings and errors.
-  const level = options.quiet && env.logLevel === "info" ? "warn" : env.logLevel;
-  return { env, logger: createLogger({ level }) };
+export interface AppOptions {
+  /** Interactive runs show a progress bar; the log then keeps to warnings and errors. */
+  readonly quiet?: boolean;
+  readonly flags?: ConfigFlags;
+  /** Default: process.env (the benchmarks add their simulator and database to it). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
-export interface Warehouse {
+export function createApp(options: AppOptions & { flags: { sync: SyncOptions } }): App<SyncConfig>;
+export function createApp(options?: AppOptions): App;
+export function createApp(options: AppOptions = {}): App {
+  const config = loadConfig({
+    env: options.env ?? process.env,
+    cwd: process.cwd(),
+    ...(options.flags ? { flags: options.flags } : {}),
+  });
+  const level = options.quiet && config.logLevel === "info" ? "warn" : config.logLevel;
+  return { config, logger: createLogger({ level }) };
+}
+
+/** The pool a command opens on the warehouse, as its configuration says. */
+export function databaseOptions(config: Config): DatabaseOptions {
+  return {
+    maxConnections: config.database.poolSize,
+    preparedStatements: config.database.preparedStatements,
+  };
+}
+
+/** The warehouse a command works in: the opened database and where it is. */
+export interface OpenedWarehouse {
   readonly db: Kysely<Database>;
   readonly target: DatabaseTarget;
 }
@@ -40,13 +64,11 @@ export interface Warehouse {
 export async function withWarehouse<T>(
   app: App,
   options: { migrate: boolean },
-  fn: (warehouse: Warehouse) => Promise<T>,
+  fn: (warehouse: OpenedWarehouse) => Promise<T>,
 ): Promise<T> {
   const stop = shutdownSignal();
-  const target = await openDatabaseTarget(app.env, app.logger);
-  const { db, close } = openDatabase(target.url, {
-    preparedStatements: app.env.preparedStatements,
-  });
+  const target = await openDatabaseTarget(app.config.database, app.logger);
+  const { db, close } = openDatabase(target.url, databaseOptions(app.config));
   try {
     app.logger.debug({ database: target.description }, "warehouse");
     // Stopped while the server was starting: nothing was begun, nothing to finish.
@@ -93,48 +115,7 @@ export async function migrateOrThrow(db: Kysely<Database>, logger: Logger): Prom
   return results.filter((r) => r.status === "Success").length;
 }
 
-const NO_CREDENTIALS =
-  "no Graph credentials: set GRAPH_ACCESS_TOKEN, or AZURE_TENANT_ID, AZURE_CLIENT_ID and " +
-  "AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH)";
-
-export function createExtractor(
-  app: App,
-  options: { rateScale?: number; auth?: GraphAuthConfig; baseUrl?: string } = {},
-): GraphExtractor {
-  const auth = options.auth ?? app.env.graphAuth;
-  if (!auth) throw new ConfigError(NO_CREDENTIALS);
-  const config = defineGraphConfig({
-    baseUrl: options.baseUrl ?? app.env.graphBaseUrl,
-    auth: revealAuth(auth),
-    maxResponseBytes: app.env.graphMaxResponseBytes,
-    rateLimits: {
-      ...app.env.graphRateLimits,
-      ...(options.rateScale === undefined ? {} : { scale: options.rateScale }),
-    },
-  });
-  return createGraphExtractor(config, { logger: app.logger });
-}
-
-/** The only place secrets leave their wrapper: on their way to the extract stage. */
-function revealAuth(auth: GraphAuthConfig): GraphAuthInput {
-  switch (auth.kind) {
-    case "static":
-      return { kind: "static", token: auth.token.reveal() };
-    case "clientSecret":
-      return {
-        kind: "clientSecret",
-        tenantId: auth.tenantId,
-        clientId: auth.clientId,
-        clientSecret: auth.clientSecret.reveal(),
-        ...(auth.authorityHost ? { authorityHost: auth.authorityHost } : {}),
-      };
-    case "clientCertificate":
-      return {
-        kind: "clientCertificate",
-        tenantId: auth.tenantId,
-        clientId: auth.clientId,
-        certificatePath: auth.certificatePath,
-        ...(auth.authorityHost ? { authorityHost: auth.authorityHost } : {}),
-      };
-  }
+/** The extractor of the configured Graph, or of `graph` (demo's simulator). */
+export function createExtractor(app: App, graph: GraphSettings = app.config.graph): GraphExtractor {
+  return createGraphExtractor(graphConfigOf(graph), { logger: app.logger });
 }

@@ -1,4 +1,4 @@
-import type { EnvConfig } from "../config/env.ts";
+import type { DatabaseSettings } from "../config/config.ts";
 import { startEmbeddedPostgres, type RunningPostgres } from "../load/embedded-postgres.ts";
 import type { Logger } from "../log.ts";
 
@@ -16,11 +16,14 @@ export interface DatabaseTarget {
  * DATABASE_URL when set; otherwise the persistent embedded Postgres under DATA_DIR,
  * shared with the other commands using it for as long as this one runs.
  */
-export async function openDatabaseTarget(env: EnvConfig, logger: Logger): Promise<DatabaseTarget> {
-  if (env.databaseUrl !== undefined) {
+export async function openDatabaseTarget(
+  settings: DatabaseSettings,
+  logger: Logger,
+): Promise<DatabaseTarget> {
+  if (settings.url !== undefined) {
     return {
-      url: env.databaseUrl,
-      description: `Postgres at ${redactUrl(env.databaseUrl)}`,
+      url: settings.url,
+      description: `Postgres at ${redactUrl(settings.url)}`,
       ensureAvailable: async () => undefined,
       release: async () => undefined,
     };
@@ -28,17 +31,17 @@ export async function openDatabaseTarget(env: EnvConfig, logger: Logger): Promis
   let server: RunningPostgres;
   try {
     server = await startEmbeddedPostgres({
-      dir: env.dataDir,
-      port: env.embeddedPostgresPort,
+      dir: settings.dataDir,
+      port: settings.embeddedPort,
       persistent: true,
       log: {
-        info: (message) => logger.info({ dataDir: env.dataDir }, message),
-        warn: (message) => logger.warn({ dataDir: env.dataDir }, message),
+        info: (message) => logger.info({ dataDir: settings.dataDir }, message),
+        warn: (message) => logger.warn({ dataDir: settings.dataDir }, message),
       },
     });
   } catch (cause) {
     throw new Error(
-      `could not start the embedded Postgres of DATA_DIR ${env.dataDir} (set DATABASE_URL to use another server)`,
+      `could not start the embedded Postgres of DATA_DIR ${settings.dataDir} (set DATABASE_URL to use another server)`,
       { cause },
     );
   }

@@ -3,9 +3,10 @@
  * SIGINT/SIGTERM. Prints the base URL (and with --tls the token endpoint and the CA file
  * to trust) on stdout. Flag errors exit with 2, the project's usage-error code.
  */
-import { Command } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 import { startSimulator, type SimulatorOptions } from "../sim/index.ts";
 import { EXIT } from "./exit-codes.ts";
+import { parseRateScale, positiveInt } from "./flags.ts";
 
 export interface SimulateDeps {
   /** Where lines go (default: stdout). */
@@ -78,6 +79,15 @@ function toOptions(flags: RawFlags, fail: (message: string) => never): Simulator
       fail(`error: option '--${name}' must be ${what}, got '${raw}'`);
     return value;
   };
+  // A flag every command shares, through its shared parser.
+  const shared = (flag: string, raw: string, parse: (value: string) => number): number => {
+    try {
+      return parse(raw);
+    } catch (error) {
+      if (!(error instanceof InvalidArgumentError)) throw error;
+      return fail(`error: option '--${flag}' argument '${raw}' is invalid. ${error.message}`);
+    }
+  };
   const integer = (n: number): boolean => Number.isInteger(n);
   const seedNumber = Number(flags.seed);
   return {
@@ -88,14 +98,14 @@ function toOptions(flags: RawFlags, fail: (message: string) => never): Simulator
       (n) => integer(n) && n >= 0 && n <= 65535,
       "an integer from 0 to 65535",
     ),
-    users: number("users", flags.users, (n) => integer(n) && n >= 1, "a positive integer"),
+    users: shared("users", flags.users, positiveInt),
     seed: flags.seed.trim() !== "" && Number.isFinite(seedNumber) ? seedNumber : flags.seed,
     chatsPerUser:
       flags.chatsPerUser === undefined
         ? undefined
         : number("chats-per-user", flags.chatsPerUser, (n) => n > 0, "a positive number"),
     token: flags.token,
-    rateScale: number("rate-scale", flags.rateScale, (n) => n >= 0, "a number >= 0"),
+    rateScale: shared("rate-scale", flags.rateScale, parseRateScale),
     latencyMs: number("latency-ms", flags.latencyMs, (n) => n >= 0, "a number >= 0"),
     latencyJitterMs: number(
       "latency-jitter-ms",

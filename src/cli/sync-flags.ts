@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { InvalidArgumentError, Option, type Command } from "commander";
+import { jsonOption, nonNegativeInt, positiveInt, rateScaleOption } from "./flags.ts";
 import { DEFAULT_STREAMS, STREAMS, type Stream } from "../sync/ports.ts";
 import {
   DEFAULT_CONCURRENCY,
@@ -9,7 +10,7 @@ import {
   type UserSelection,
 } from "../sync/options.ts";
 
-/** The flags `sync` and `backfill` share (DESIGN.md). */
+/** The flags `sync`, `backfill` and `schedule` share. */
 export function addSyncFlags(command: Command): Command {
   return command
     .option(
@@ -34,14 +35,15 @@ export function addSyncFlags(command: Command): Command {
       nonNegativeInt,
     )
     .option("--dry-run", "extract and normalize, write nothing")
-    .option("--json", "print one JSON summary on stdout")
+    .addOption(jsonOption("print one JSON summary on stdout"))
     .addOption(new Option("--no-message-bodies", "do not store message preview bodies"))
     .option("--hash-emails", "store member emails as SHA-256 hashes")
     .option(
       "--messages-since <date>",
       "how far back a first or backfill read of messages goes (ISO date; default: all history)",
       parseSince,
-    );
+    )
+    .addOption(rateScaleOption("multiply Graph's documented rate limits (e.g. for the simulator)"));
 }
 
 export interface SyncFlagValues {
@@ -56,6 +58,7 @@ export interface SyncFlagValues {
   hashEmails?: boolean;
   messagesSince?: string;
   resume?: boolean;
+  rateScale?: number;
 }
 
 export async function syncOptionsFromFlags(
@@ -136,16 +139,4 @@ function parseSince(value: string): string {
     );
   }
   return new Date(ms).toISOString();
-}
-
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number >= 1");
-  return n;
-}
-
-export function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number >= 0");
-  return n;
 }

@@ -1,7 +1,11 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { ConfigError } from "../errors.ts";
-import { responseBytesRange } from "../extract/graph-config.ts";
+import {
+  defaultGraphBaseUrl,
+  parseGraphBaseUrl,
+  responseBytesRange,
+} from "../extract/graph-config.ts";
 import {
   rateLimitOverridesSchema,
   resolveRateLimits,
@@ -27,7 +31,10 @@ export type GraphAuthConfig =
       readonly authorityHost: string | undefined;
     };
 
-/** Everything read from the environment, parsed once. Nothing below the CLI reads process.env. */
+/**
+ * The environment's layer of the configuration (config.ts puts the flags over it), each
+ * variable validated here once. Nothing below the CLI reads process.env.
+ */
 export interface EnvConfig {
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
@@ -44,7 +51,6 @@ export interface EnvConfig {
   readonly graphRateLimits: RateLimitOverrides | undefined;
 }
 
-export const DEFAULT_GRAPH_BASE_URL = "https://graph.microsoft.com";
 export const DEFAULT_EMBEDDED_POSTGRES_PORT = 54329;
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
@@ -53,7 +59,7 @@ export function readEnv(env: NodeJS.ProcessEnv, cwd: string): EnvConfig {
     const value = env[name]?.trim();
     return value ? value : undefined;
   };
-  const graphBaseUrl = parseBaseUrl(nonEmpty("GRAPH_BASE_URL") ?? DEFAULT_GRAPH_BASE_URL);
+  const graphBaseUrl = parseGraphBaseUrl(nonEmpty("GRAPH_BASE_URL") ?? defaultGraphBaseUrl);
   const portText = nonEmpty("EMBEDDED_POSTGRES_PORT");
   const embeddedPostgresPort =
     portText === undefined ? DEFAULT_EMBEDDED_POSTGRES_PORT : Number(portText);
@@ -166,26 +172,6 @@ function readGraphAuth(get: (name: string) => string | undefined): GraphAuthConf
     certificatePath: certificatePath ?? "",
     authorityHost,
   });
-}
-
-function parseBaseUrl(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new ConfigError(
-      `GRAPH_BASE_URL must be a URL such as ${DEFAULT_GRAPH_BASE_URL}, got '${text}'`,
-    );
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new ConfigError(`GRAPH_BASE_URL must be http(s), got '${text}'`);
-  }
-  if (/\/(v1\.0|beta)\/?$/.test(url.pathname)) {
-    throw new ConfigError(
-      `GRAPH_BASE_URL is the root without a version (e.g. ${DEFAULT_GRAPH_BASE_URL}), got '${text}'`,
-    );
-  }
-  return url.toString().replace(/\/+$/, "");
 }
 
 function parseAuthorityHost(text: string): void {

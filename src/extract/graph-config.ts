@@ -96,7 +96,8 @@ const httpsUrl = z.url({ protocol: /^https$/, error: "must be an https:// URL" }
 const positiveMs = z.number().int().positive();
 
 const inputSchema = z.object({
-  baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+  // Checked by parseGraphBaseUrl, the one rule for a base URL, with messages that say what to set.
+  baseUrl: z.string().optional(),
   auth: z.discriminatedUnion("kind", [
     z.object({ kind: z.literal("static"), token: nonEmpty }),
     z.object({
@@ -153,7 +154,7 @@ export function defineGraphConfig(input: GraphConfigInput): GraphConfig {
   if (!parsed.success) {
     throw new ConfigError(`Invalid Graph configuration:\n${z.prettifyError(parsed.error)}`);
   }
-  const baseUrl = normalizeBaseUrl(input.baseUrl ?? graphConfigDefaults.baseUrl);
+  const baseUrl = parseGraphBaseUrl(input.baseUrl ?? graphConfigDefaults.baseUrl);
   const cloud = cloudForBaseUrl(baseUrl);
   return deepFreeze({
     baseUrl,
@@ -170,21 +171,39 @@ export function defineGraphConfig(input: GraphConfigInput): GraphConfig {
   });
 }
 
-function normalizeBaseUrl(raw: string): string {
-  const url = new URL(raw);
+/**
+ * The one rule for a Graph base URL (GRAPH_BASE_URL, or the simulator a command starts):
+ * an http(s) root without version, with no credentials, query or fragment, and plain http
+ * only on loopback (the bearer token would otherwise cross the network in clear). Returns
+ * it without a trailing slash. A value that may hold credentials is never echoed.
+ */
+export function parseGraphBaseUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(
+      `GRAPH_BASE_URL must be a URL such as ${defaultGraphBaseUrl}, got '${text}'`,
+    );
+  }
   if (url.username || url.password || url.search || url.hash) {
     throw new ConfigError("GRAPH_BASE_URL must be a plain origin (no credentials, query or #)");
   }
-  // Plain http would put the bearer token on the wire in clear; only loopback (the
-  // simulator) may use it.
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new ConfigError(`GRAPH_BASE_URL must be http(s), got '${text}'`);
+  }
   if (url.protocol === "http:" && !isLoopback(url.hostname)) {
     throw new ConfigError(
       `GRAPH_BASE_URL ${url.origin} uses http; use https (http is only allowed on loopback)`,
     );
   }
   const path = url.pathname.replace(/\/+$/, "");
-  if (/\/(v1\.0|beta)$/i.test(path)) {
-    throw new ConfigError("GRAPH_BASE_URL is the Graph root without version (drop /v1.0)");
+  const version = /\/(v1\.0|beta)$/i.exec(path)?.[0];
+  if (version !== undefined) {
+    throw new ConfigError(
+      `GRAPH_BASE_URL is the Graph root without version (drop ${version}, e.g. ` +
+        `${defaultGraphBaseUrl}), got '${text}'`,
+    );
   }
   return `${url.origin}${path}`;
 }

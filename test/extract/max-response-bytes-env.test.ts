@@ -4,6 +4,7 @@
  * shows what the cap does).
  */
 import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config/config.ts";
 import { readEnv } from "../../src/config/env.ts";
 import { ConfigError } from "../../src/errors.ts";
 import { createExtractor } from "../../src/cli/app.ts";
@@ -34,11 +35,14 @@ describe("GRAPH_MAX_RESPONSE_BYTES", () => {
   );
 
   it("reaches the extractor the CLI builds, and a bad value stops the binary with that message", async () => {
-    const env = readEnv({ GRAPH_ACCESS_TOKEN: "t", GRAPH_MAX_RESPONSE_BYTES: "65536" }, "/tmp");
-    const extractor = createExtractor({ env, logger: createLogger({ level: "silent" }) });
+    const config = loadConfig({
+      env: { GRAPH_ACCESS_TOKEN: "t", GRAPH_MAX_RESPONSE_BYTES: "65536" },
+      cwd: "/tmp",
+    });
+    const extractor = createExtractor({ config, logger: createLogger({ level: "silent" }) });
     expect(extractor.config.maxResponseBytes).toBe(65_536);
     const unset = createExtractor({
-      env: readEnv({ GRAPH_ACCESS_TOKEN: "t" }, "/tmp"),
+      config: loadConfig({ env: { GRAPH_ACCESS_TOKEN: "t" }, cwd: "/tmp" }),
       logger: createLogger({ level: "silent" }),
     });
     expect(unset.config.maxResponseBytes).toBe(graphConfigDefaults.maxResponseBytes);

@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { sql, type Kysely } from "kysely";
-import { Secret } from "../../config/secret.ts";
+import { withGraphTarget } from "../../config/graph-settings.ts";
 import type { Database } from "../../load/index.ts";
 import { startSimulator } from "../../sim/index.ts";
 import { graphSource } from "../../sync/graph-source.ts";
@@ -10,7 +10,7 @@ import { lockedSync } from "../locked-sync.ts";
 import { createProgressBar } from "../progress.ts";
 import { abortOnSignals, shutdownSignal } from "../signals.ts";
 import { exitCodeFor, formatSummary } from "../summary.ts";
-import { nonNegativeInt, positiveInt } from "../sync-flags.ts";
+import { nonNegativeInt, positiveInt, rateScaleOption } from "../flags.ts";
 
 interface Flags {
   users: number;
@@ -30,16 +30,16 @@ export function demoCommand(): Command {
     .description("simulator + embedded Postgres + one sync + a summary (what `npm start` runs)")
     .option("--users <n>", "users in the simulated tenant", positiveInt, 40)
     .option("--seed <n>", "seed of the simulated tenant", nonNegativeInt, 1)
-    .option(
-      "--rate-scale <x>",
-      "simulated Graph limits x this (1 = Graph's real limits)",
-      Number,
-      1,
+    .addOption(
+      rateScaleOption("simulated Graph limits x this (1 = Graph's real limits)").default(1),
     )
     .option("--serve", "keep the simulator and the database running afterwards, until Ctrl-C")
     .action(async (flags: Flags) => {
       const interactive = Boolean(process.stderr.isTTY);
-      const app = createApp({ quiet: true });
+      const app = createApp({
+        quiet: true,
+        flags: { rateScale: flags.rateScale, sync: defaultSyncOptions() },
+      });
       const sim = await startSimulator({
         users: flags.users,
         seed: flags.seed,
@@ -49,16 +49,15 @@ export function demoCommand(): Command {
         console.log(
           `simulated Graph tenant: ${flags.users} users (seed ${flags.seed}) at ${sim.url}`,
         );
-        const extractor = createExtractor(app, {
-          baseUrl: sim.url,
-          auth: { kind: "static", token: new Secret(sim.token) },
-          rateScale: flags.rateScale,
-        });
+        const extractor = createExtractor(
+          app,
+          withGraphTarget(app.config.graph, { baseUrl: sim.url, token: sim.token }),
+        );
         const graph = graphSource(extractor);
         await withWarehouse(app, { migrate: true }, async ({ db, target }) => {
           console.log(`warehouse: ${target.description}`);
           const before = await countRuns(db);
-          const result = await lockedSync(app, defaultSyncOptions(), {
+          const result = await lockedSync(app, app.config.sync, {
             graph,
             db,
             databaseUrl: target.url,

@@ -7,13 +7,11 @@ import { createApp, createExtractor, withWarehouse } from "../app.ts";
 import { lockedSync } from "../locked-sync.ts";
 import { abortOnSignals } from "../signals.ts";
 import { addSyncFlags, syncOptionsFromFlags, type SyncFlagValues } from "../sync-flags.ts";
-import { parseScale } from "./sync.ts";
 
 interface Flags extends SyncFlagValues {
   cron: string;
   timezone?: string;
   catchUp: boolean;
-  rateScale?: number;
 }
 
 export const DEFAULT_CRON = "0 2 * * *";
@@ -33,8 +31,7 @@ export function scheduleCommand(): Command {
       DEFAULT_CRON,
     )
     .option("--timezone <tz>", "IANA time zone of the cron expression (default: the system's)")
-    .option("--no-catch-up", "do not run at start when a scheduled run was missed")
-    .option("--rate-scale <x>", "multiply Graph's documented rate limits", parseScale);
+    .option("--no-catch-up", "do not run at start when a scheduled run was missed");
   addSyncFlags(command);
   return command.action(async (flags: Flags) => {
     try {
@@ -43,11 +40,10 @@ export function scheduleCommand(): Command {
       if (error instanceof ConfigError) throw new InvalidArgumentError(error.message);
       throw error;
     }
-    const options = await syncOptionsFromFlags(flags, "cron");
-    const app = createApp();
-    const graph = graphSource(
-      createExtractor(app, flags.rateScale === undefined ? {} : { rateScale: flags.rateScale }),
-    );
+    const sync = await syncOptionsFromFlags(flags, "cron");
+    const app = createApp({ flags: { rateScale: flags.rateScale, sync } });
+    const options = app.config.sync;
+    const graph = graphSource(createExtractor(app));
     const signal = abortOnSignals((name) =>
       app.logger.info({ signal: name }, "stopping: the run in flight finishes first"),
     );

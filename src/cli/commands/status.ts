@@ -8,7 +8,7 @@ import {
   type StatusOverview,
 } from "../../load/index.ts";
 import { createApp, withWarehouse } from "../app.ts";
-import { positiveInt } from "../sync-flags.ts";
+import { jsonOption, positiveInt } from "../flags.ts";
 
 interface Flags {
   json?: boolean;
@@ -26,7 +26,7 @@ export function statusCommand(): Command {
     .description(
       "a summary (users synced and failing, stalest user, last run), then the failing and stalest users and recent runs",
     )
-    .option("--json", "print the status as one JSON object (every user, every field)")
+    .addOption(jsonOption("print the status as one JSON object (every user, every field)"))
     .option("--runs <n>", "how many recent runs to show (default 10)", positiveInt)
     .option(
       "--all",

@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command } from "commander";
 import { dryRunWarehouse } from "../../sync/dry-run-warehouse.ts";
 import { runSync } from "../../sync/run-sync.ts";
 import { graphSource } from "../../sync/graph-source.ts";
@@ -11,7 +11,6 @@ import { exitCodeFor, formatSummary } from "../summary.ts";
 import { addSyncFlags, syncOptionsFromFlags, type SyncFlagValues } from "../sync-flags.ts";
 
 interface Flags extends SyncFlagValues {
-  rateScale?: number;
   waitForLock?: boolean;
 }
 
@@ -26,19 +25,10 @@ export function syncCommand(name: "sync" | "backfill"): Command {
       ? "incremental sync of every user's chats (migrations are applied first if pending)"
       : "full resync ignoring watermarks",
   );
-  addSyncFlags(command)
-    .addOption(
-      new Option(
-        "--rate-scale <x>",
-        "multiply Graph's documented rate limits (e.g. for the simulator)",
-      )
-        .argParser(parseScale)
-        .default(undefined),
-    )
-    .option(
-      "--wait-for-lock",
-      "when another run holds the warehouse, wait for it instead of exiting",
-    );
+  addSyncFlags(command).option(
+    "--wait-for-lock",
+    "when another run holds the warehouse, wait for it instead of exiting",
+  );
   if (name === "backfill") {
     command.option(
       "--resume",
@@ -46,14 +36,11 @@ export function syncCommand(name: "sync" | "backfill"): Command {
     );
   }
   return command.action(async (flags: Flags) => {
-    const options = await syncOptionsFromFlags(flags, trigger);
+    const sync = await syncOptionsFromFlags(flags, trigger);
     const interactive = Boolean(process.stderr.isTTY) && !flags.json;
-    const app = createApp({ quiet: interactive });
-    const extractor = createExtractor(
-      app,
-      flags.rateScale === undefined ? {} : { rateScale: flags.rateScale },
-    );
-    const graph = graphSource(extractor);
+    const app = createApp({ quiet: interactive, flags: { rateScale: flags.rateScale, sync } });
+    const options = app.config.sync;
+    const graph = graphSource(createExtractor(app));
     const progress = interactive
       ? createProgressBar(() => graph.counters(), process.stderr)
       : undefined;
@@ -89,11 +76,4 @@ export function syncCommand(name: "sync" | "backfill"): Command {
     );
     process.exitCode = exitCodeFor(summary);
   });
-}
-
-export function parseScale(value: string): number {
-  const scale = Number(value);
-  if (!Number.isFinite(scale) || scale < 0)
-    throw new InvalidArgumentError("expected a number >= 0 (0 = no limits)");
-  return scale;
 }
