@@ -24,8 +24,8 @@ export type { FollowUpFailure } from "./follow-ups.ts";
 const BATCH_CHATS = 50;
 /**
  * Batches being committed at once per user; the listing waits for the oldest beyond this.
- * One: a user reads its next page while its last batch commits, and early in a backfill
- * (every chat new) the claimed chats held in memory stay a batch per user.
+ * One: a user's listing waits for each batch's commit before it reads on, so early in a
+ * backfill (every chat new) the claimed chats held in memory stay about a batch per user.
  */
 const BATCHES_IN_FLIGHT = 1;
 

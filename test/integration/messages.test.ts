@@ -9,6 +9,7 @@ import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import type { Simulator } from "../../src/sim/index.ts";
 import type { RunSummary } from "../../src/sync/run-sync.ts";
+import { messagesTruth, storedMessages } from "../support/messages-truth.ts";
 import { syncWith, useSimWarehouse, useSimulators } from "../support/sim-warehouse.ts";
 
 const warehouse = useSimWarehouse();
@@ -21,55 +22,6 @@ const simulator = useSimulators({
 
 const DAY = 24 * 60 * 60 * 1000;
 const WITH_MESSAGES = new Set(["chats", "members", "previews", "operations", "messages"] as const);
-
-interface MessageKey {
-  chat_id: string;
-  message_id: string;
-  last_modified_raw: string | null;
-  deleted: boolean;
-  reactions: number;
-}
-
-/** What chat_messages must hold: every message of every chat a synced user is in. */
-function truth(sim: Simulator): MessageKey[] {
-  const listed = new Set(
-    sim
-      .state()
-      .chats.filter((c) => Object.keys(c.viewpoints).length > 0)
-      .map((c) => c.id),
-  );
-  const rows: MessageKey[] = [];
-  for (const { chatId, messages } of sim.allMessages()) {
-    if (!listed.has(chatId)) continue;
-    for (const m of messages) {
-      rows.push({
-        chat_id: chatId,
-        message_id: m.id,
-        last_modified_raw: m.lastModifiedDateTime,
-        deleted: m.deletedDateTime !== null,
-        reactions: m.reactions.length,
-      });
-    }
-  }
-  return sortKeys(rows);
-}
-
-async function stored(): Promise<MessageKey[]> {
-  const { rows } = await sql<MessageKey>`
-    select m.chat_id, m.message_id, m.last_modified_raw, m.deleted_at is not null as deleted,
-           (select count(*)::int from teams.chat_message_reactions r
-             where r.chat_id = m.chat_id and r.message_id = m.message_id) as reactions
-      from teams.chat_messages m`.execute(warehouse.db);
-  return sortKeys(rows);
-}
-
-function sortKeys(rows: MessageKey[]): MessageKey[] {
-  return rows.sort((a, b) =>
-    a.chat_id === b.chat_id
-      ? a.message_id.localeCompare(b.message_id)
-      : a.chat_id.localeCompare(b.chat_id),
-  );
-}
 
 async function sync(sim: Simulator): Promise<RunSummary> {
   const summary = await syncWith(sim, warehouse.db, { streams: WITH_MESSAGES });
@@ -93,7 +45,7 @@ describe("the messages stream", () => {
     const first = await sync(sim);
     expect(first.status).toBe("succeeded");
     expect(first.messages).toBeGreaterThan(0);
-    expect(await stored()).toEqual(truth(sim));
+    expect(await storedMessages(warehouse.db)).toEqual(messagesTruth(sim));
 
     // An unchanged night: one changes request per user, no history read, nothing written.
     sim.resetStats();
@@ -108,7 +60,7 @@ describe("the messages stream", () => {
     const night = await sync(sim);
     expect(night.status).toBe("succeeded");
     expect(night.rowsWritten.inserted + night.rowsWritten.updated).toBeGreaterThan(0);
-    expect(await stored()).toEqual(truth(sim));
+    expect(await storedMessages(warehouse.db)).toEqual(messagesTruth(sim));
   });
 
   it("falls back to a bounded re-read when a delta link has expired, losing nothing", async () => {
@@ -126,7 +78,7 @@ describe("the messages stream", () => {
       .log.filter((e) => e.routeKind === "getAllMessagesDelta")
       .map((e) => e.status);
     expect(statuses).toContain(410);
-    expect(await stored()).toEqual(truth(sim));
+    expect(await storedMessages(warehouse.db)).toEqual(messagesTruth(sim));
     // The links are usable again: the next unchanged night costs one request per user.
     sim.resetStats();
     await sync(sim);
