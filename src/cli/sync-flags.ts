@@ -39,6 +39,11 @@ export function addSyncFlags(command: Command): Command {
     .addOption(new Option("--no-message-bodies", "do not store message preview bodies"))
     .option("--hash-emails", "store member emails as SHA-256 hashes")
     .option(
+      "--chats <ids>",
+      "refresh only these chats (the chat, its members, operations and messages), comma-separated",
+      parseChatIds,
+    )
+    .option(
       "--messages-since <date>",
       "how far back a first or backfill read of messages goes (ISO date; default: all history)",
       parseSince,
@@ -57,6 +62,7 @@ export interface SyncFlagValues {
   messageBodies?: boolean;
   hashEmails?: boolean;
   messagesSince?: string;
+  chats?: string[];
   resume?: boolean;
   rateScale?: number;
 }
@@ -71,12 +77,14 @@ export async function syncOptionsFromFlags(
     streams: new Set(flags.streams ?? DEFAULT_STREAMS),
     concurrency: flags.concurrency ?? DEFAULT_CONCURRENCY,
     dryRun: flags.dryRun ?? false,
-    ignoreWatermarks: trigger === "backfill",
+    // A refresh of named chats fetches all of them whatever the marks say.
+    ignoreWatermarks: trigger === "backfill" || flags.chats !== undefined,
     resume: flags.resume ?? false,
     lookbackMs: flags.lookback === undefined ? DEFAULT_LOOKBACK_MS : flags.lookback * 60_000,
     includeMessageBodies: flags.messageBodies ?? true,
     hashEmails: flags.hashEmails ?? false,
     messagesSince: flags.messagesSince ?? null,
+    chats: flags.chats ?? null,
   });
 }
 
@@ -128,6 +136,15 @@ function parseStreams(value: string): Stream[] {
     );
   }
   return names as Stream[];
+}
+
+function parseChatIds(value: string): string[] {
+  const ids = value
+    .split(",")
+    .map((id) => id.trim())
+    .filter((id) => id.length > 0);
+  if (ids.length === 0) throw new InvalidArgumentError("expected at least one chat id");
+  return ids;
 }
 
 /** An ISO date or date-time, as the UTC instant Graph's filters take (`2024-01-01T00:00:00Z`). */

@@ -26,6 +26,11 @@ export interface SyncOptions {
    * this (Graph's text, e.g. `2024-01-01T00:00:00Z`); null for all history.
    */
   readonly messagesSince: string | null;
+  /**
+   * `--chats`: refresh only these chats (the chat, its members, operations and messages),
+   * outside any user's listing; null for a run over users.
+   */
+  readonly chats: readonly string[] | null;
   readonly hashEmails: boolean;
 }
 
@@ -45,6 +50,7 @@ export function defaultSyncOptions(overrides: Partial<SyncOptions> = {}): SyncOp
     lookbackMs: DEFAULT_LOOKBACK_MS,
     includeMessageBodies: true,
     messagesSince: null,
+    chats: null,
     hashEmails: false,
     ...overrides,
   };

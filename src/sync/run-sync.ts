@@ -11,6 +11,7 @@ import type { SyncOptions } from "./options.ts";
 import type { GraphSource } from "./ports.ts";
 import { resolveUsers } from "./resolve-users.ts";
 import { runCounts, summarizeRun, type EarlierAttempts, type RunSummary } from "./run-summary.ts";
+import { refreshChat } from "./refresh-chat.ts";
 import { syncUser, type RunContext, type UserOutcome } from "./sync-user.ts";
 import type { Warehouse } from "./warehouse.ts";
 
@@ -55,31 +56,17 @@ export async function runSync(deps: RunDeps, options: SyncOptions): Promise<RunS
   let messages: MessagesRun | null = null;
   const chatsSeen = new Set<string>();
   try {
-    const users = await resolveUsers(
-      deps.graph,
-      options,
-      deps.signal,
-      resolveNormalizeOptions(options),
-    );
-    for (const failure of users.failures) await state.recordFailure(failure);
-    if (users.rejects.length > 0) await state.recordRejects(users.rejects, now());
-    const userIds = users.ids.filter((id) => !earlier?.done.has(id));
-    usersSelected = userIds.length + users.failures.length;
-    if (earlier) {
-      deps.logger.info(
-        { runId, done: earlier.done.size, remaining: userIds.length },
-        "resuming backfill",
-      );
-    }
     const run = await runContext(deps, options, state, chatsSeen, now, startedAt);
     messages = run.messages;
-    deps.progress?.start(usersSelected);
-    await syncUsers(run, userIds, state, deps);
+    usersSelected = options.chats
+      ? await refreshChats(run, options.chats, state, deps)
+      : await selectAndSyncUsers(run, state, deps, earlier);
     if (messages) {
       await messages.settled();
       for (const failure of messages.failures) await state.recordFailure(failure);
     }
-    if (!state.stopped) {
+    // The sweep needs every synced user's complete listing: not after a --chats refresh.
+    if (!state.stopped && !options.chats) {
       chatsMarkedDeleted = await deps.warehouse.markDeletedChats(now());
     }
   } catch (error) {
@@ -113,6 +100,45 @@ export async function runSync(deps: RunDeps, options: SyncOptions): Promise<RunS
   });
   await closeRun(deps, summary, earlier);
   return summary;
+}
+
+/**
+ * The run's users (every user of the tenant, or those asked for), each synced; returns how
+ * many were selected (unresolvable UPNs included).
+ */
+async function selectAndSyncUsers(
+  run: RunContext,
+  state: RunState,
+  deps: RunDeps,
+  earlier: EarlierAttempts | null,
+): Promise<number> {
+  const users = await resolveUsers(deps.graph, run.options, deps.signal, run.normalize);
+  for (const failure of users.failures) await state.recordFailure(failure);
+  if (users.rejects.length > 0) await state.recordRejects(users.rejects, run.now());
+  const userIds = users.ids.filter((id) => !earlier?.done.has(id));
+  if (earlier) {
+    deps.logger.info(
+      { runId: run.runId, done: earlier.done.size, remaining: userIds.length },
+      "resuming backfill",
+    );
+  }
+  const selected = userIds.length + users.failures.length;
+  deps.progress?.start(selected);
+  await syncEach(run, userIds, state, deps, (id) => syncUser(run, id));
+  return selected;
+}
+
+/** `--chats`: each chat refreshed whole (see refreshChat); the run counts chats as its units. */
+async function refreshChats(
+  run: RunContext,
+  chatIds: readonly string[],
+  state: RunState,
+  deps: RunDeps,
+): Promise<number> {
+  const ids = [...new Set(chatIds)];
+  deps.progress?.start(ids.length);
+  await syncEach(run, ids, state, deps, (id) => refreshChat(run, id));
+  return ids.length;
 }
 
 /** Starts the run's record, or reopens the backfill to resume (under the run lock). */
@@ -220,11 +246,12 @@ async function runContext(
  * the queue (its entries reject at once, so nothing waits on a user that never starts)
  * and the users in flight settle before this returns.
  */
-async function syncUsers(
+async function syncEach(
   run: RunContext,
   userIds: readonly string[],
   state: RunState,
   deps: RunDeps,
+  sync: (id: string) => Promise<UserOutcome>,
 ): Promise<void> {
   const limit = pLimit({ concurrency: run.options.concurrency, rejectOnClear: true });
   const stopQueue = (): void => limit.clearQueue();
@@ -232,7 +259,7 @@ async function syncUsers(
   for (const signal of signals) signal.addEventListener("abort", stopQueue, { once: true });
   try {
     if (signals.some((s) => s.aborted)) stopQueue();
-    const users = userIds.map((userId) => limit(() => syncOneUser(run, userId, state, deps)));
+    const users = userIds.map((userId) => limit(() => syncOne(run, userId, state, deps, sync)));
     await Promise.allSettled(users);
   } finally {
     for (const signal of signals) signal.removeEventListener("abort", stopQueue);
@@ -243,17 +270,18 @@ async function syncUsers(
   }
 }
 
-async function syncOneUser(
+async function syncOne(
   run: RunContext,
   userId: string,
   state: RunState,
   deps: RunDeps,
+  sync: (id: string) => Promise<UserOutcome>,
 ): Promise<void> {
   if (state.stopped || deps.signal?.aborted) return;
   state.started++;
   let outcome: UserOutcome;
   try {
-    outcome = await syncUser(run, userId);
+    outcome = await sync(userId);
   } catch (error) {
     // A user stopped by the run's fatal error is not synced, not failed.
     if (run.halt.aborted) return;

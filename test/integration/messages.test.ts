@@ -105,4 +105,43 @@ describe("the messages stream", () => {
     expect(rows[0]?.chats).toBeGreaterThan(0);
     expect(rows[0]?.messages).toBe(0);
   });
+
+  it("--chats refreshes only the named chats: the chat, its members, its messages", async () => {
+    await warehouse.reset();
+    const sim = await simulator();
+    await sync(sim);
+    const [target, other] = sim.state().chats.filter((c) => c.chatType === "group");
+    if (!target || !other) throw new Error("two group chats needed");
+    sim.tenant.renameChat(target.id, "Refreshed topic");
+    sim.tenant.renameChat(other.id, "Not refreshed");
+    const [message] = sim.messages(target.id).filter((m) => m.messageType === "message");
+    if (!message) throw new Error("no message to edit");
+    sim.tenant.editMessage(target.id, message.id);
+    sim.resetStats();
+    const summary = await syncWith(sim, warehouse.db, {
+      streams: WITH_MESSAGES,
+      chats: [target.id, "19:no-such-chat@thread.v2"],
+      ignoreWatermarks: true,
+    });
+    expect(summary.status).toBe("partial");
+    expect(summary.failures).toEqual([
+      expect.objectContaining({ userId: "19:no-such-chat@thread.v2", httpStatus: 404 }),
+    ]);
+    const topics = await sql<{ chat_id: string; topic: string }>`
+      select chat_id, topic from teams.chats where chat_id in (${target.id}, ${other.id})`.execute(
+      warehouse.db,
+    );
+    expect(new Map(topics.rows.map((r) => [r.chat_id, r.topic]))).toEqual(
+      new Map([
+        [target.id, "Refreshed topic"],
+        [other.id, other.topic],
+      ]),
+    );
+    const stored = (await storedMessages(warehouse.db)).filter((m) => m.chat_id === target.id);
+    expect(stored).toEqual(messagesTruth(sim).filter((m) => m.chat_id === target.id));
+    // No listing was read: nothing of any user, no deletion sweep.
+    const kinds = new Set(sim.stats().log.map((e) => e.routeKind));
+    expect(kinds.has("listChats")).toBe(false);
+    expect(summary.chatsMarkedDeleted).toBe(0);
+  });
 });
