@@ -9,7 +9,8 @@ export function formatSummary(summary: RunSummary, verb: string): string {
     `${verb} ${summary.dryRun ? "(dry run) " : ""}${summary.status} in ${(summary.durationMs / 1000).toFixed(1)}s: ` +
       `${n(summary.users.total)} users (${n(summary.users.failed)} failed` +
       `${summary.users.notSynced ? `, ${n(summary.users.notSynced)} not synced` : ""}), ${n(summary.chats)} chats, ` +
-      `${n(summary.members)} members, ${n(summary.previews)} previews, ${n(summary.operations)} operations`,
+      `${n(summary.members)} members, ${n(summary.previews)} previews, ${n(summary.operations)} operations` +
+      `${summary.messages ? `, ${n(summary.messages)} messages` : ""}`,
     `  rows written: ${n(summary.rowsWritten.inserted)} inserted, ${n(summary.rowsWritten.updated)} updated` +
       `${summary.chatsMarkedDeleted ? `, ${n(summary.chatsMarkedDeleted)} chats marked deleted` : ""}; ` +
       `${n(summary.requests)} requests, ${n(summary.throttled)} throttled (429), ${n(summary.retries)} retries` +
