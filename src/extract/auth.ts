@@ -7,11 +7,11 @@ import {
   type TokenCredential,
 } from "@azure/identity";
 import { AuthError } from "../errors.ts";
+import { systemNow, type Now } from "../runtime.ts";
 import { isMicrosoftAuthorityHost } from "./cloud.ts";
 import type { GraphAuth } from "./graph-config.ts";
 import { redact, revealsSecret } from "./redact.ts";
 import { cleanResponseText, showsCredential } from "./response-text.ts";
-import { systemNow, type Now } from "./runtime.ts";
 
 export interface TokenProvider {
   getToken(): Promise<string>;

@@ -20,14 +20,14 @@ import {
   type Classification,
 } from "./retry-policy.ts";
 import {
-  silentLogger,
   systemNow,
+  systemRandom,
   systemSleep,
-  type ExtractLogger,
   type Now,
   type Random,
   type Sleep,
-} from "./runtime.ts";
+} from "../runtime.ts";
+import { silentLogger, type ExtractLogger } from "./logger.ts";
 import { sendOnce, type FailedAttempt, type SendOnceDeps } from "./send-once.ts";
 import { fetchTransport, undiciTransport, type GraphTransport } from "./transport.ts";
 
@@ -92,7 +92,7 @@ export function createGraphHttpClient(
   // A request waiting for the limiter fails as soon as the breaker opens.
   const deps = { ...injected, limiter: breakerAware(injected.limiter, breaker) };
   const sleep = deps.sleep ?? systemSleep;
-  const random = deps.random ?? Math.random;
+  const random = deps.random ?? systemRandom;
   const logger = deps.logger ?? silentLogger;
   const policy = settings.retry;
   const sendDeps: SendOnceDeps = {

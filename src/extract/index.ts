@@ -9,15 +9,8 @@ import { listUserChats } from "./list-user-chats.ts";
 import { listUsers } from "./list-users.ts";
 import type { GraphPage } from "./paginate.ts";
 import { createRateLimiter, type RateLimiter } from "./rate-limiter.ts";
-import {
-  silentLogger,
-  systemNow,
-  systemSleep,
-  type ExtractLogger,
-  type Now,
-  type Random,
-  type Sleep,
-} from "./runtime.ts";
+import { systemNow, systemSleep, type Now, type Random, type Sleep } from "../runtime.ts";
+import { silentLogger, type ExtractLogger } from "./logger.ts";
 import type { ChatCallContext, StreamContext } from "./stream-context.ts";
 import type { GraphTransport } from "./transport.ts";
 
@@ -58,7 +51,7 @@ export {
   parseRetryAfter,
 } from "./retry-policy.ts";
 export type { Classification, Failure, RetryPolicy } from "./retry-policy.ts";
-export type { ExtractLogger, Now, Random, Sleep } from "./runtime.ts";
+export type { ExtractLogger } from "./logger.ts";
 export type { ChatCallContext, StreamContext } from "./stream-context.ts";
 export {
   getChatOperation,

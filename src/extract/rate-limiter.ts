@@ -7,7 +7,7 @@ import {
   type RateLimitKeyKind,
   type RateLimitScope,
 } from "./rate-limits.ts";
-import type { Now, Sleep } from "./runtime.ts";
+import type { Now, Sleep } from "../runtime.ts";
 
 /** What a request counts against: its call's budget, and its user's or chat's share of it. */
 export interface RateLimitTarget {

@@ -15,7 +15,7 @@ export {
 } from "./retryable.ts";
 export { checkRunFence, fencedTransaction, RunLockLostError } from "./run-fence.ts";
 export type { RunFence } from "./run-fence.ts";
-export type { RetryHooks, RetryPolicy, RetryRule, Sleep } from "./retryable.ts";
+export type { DatabaseRetryPolicy, RetryHooks, RetryRule } from "./retryable.ts";
 export { loadChatBatch } from "./load-chat-batch.ts";
 export type { LoadOptions } from "./load-chat-batch.ts";
 export { loadUserRows } from "./load-user-rows.ts";
