@@ -2,7 +2,7 @@ import { sql, type Kysely } from "kysely";
 import { FOLLOW_UP_NAMES } from "./follow-up-writers.ts";
 import { toJsonParam } from "./json-param.ts";
 import type { FollowUpName, FollowUps } from "./loads.ts";
-import { PREPARED } from "./prepared-statements.ts";
+import { executeNamed } from "./named-statement.ts";
 import type { Database } from "./schema.ts";
 
 /** Per follow-up stream, the lastUpdatedDateTime (as sent) its rows were last loaded at. */
@@ -69,11 +69,15 @@ export async function writeFollowUpMarks(
   const rows = [...byChat.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([, row]) => row);
-  const result = await sql`${sql.raw(PREPARED)}
+  const result = await executeNamed(
+    db,
+    "update_follow_up_marks",
+    sql`
     update teams.chats c
        set ${sql.raw(UPDATE_MARKS.set)}
       from jsonb_array_elements(${toJsonParam(rows)}::jsonb) as m(row)
      where c.chat_id = m.row ->> 'chat_id'
-       and (${sql.raw(UPDATE_MARKS.moved)})`.execute(db);
+       and (${sql.raw(UPDATE_MARKS.moved)})`,
+  );
   return Number(result.numAffectedRows ?? 0);
 }

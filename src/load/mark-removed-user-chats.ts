@@ -1,6 +1,6 @@
 import { sql, type Kysely } from "kysely";
 import type { Database } from "./schema.ts";
-import { PREPARED } from "./prepared-statements.ts";
+import { executeNamed } from "./named-statement.ts";
 
 /**
  * After a user's complete listing: the user's active chats absent from it get
@@ -14,7 +14,10 @@ export async function markRemovedUserChats(
   listedChatIds: readonly string[],
   at: Date,
 ): Promise<number> {
-  const { rows } = await sql<{ removed: number }>`${sql.raw(PREPARED)}
+  const { rows } = await executeNamed(
+    db,
+    "mark_removed_user_chats",
+    sql<{ removed: number }>`
     with removed as (
       update teams.user_chats set removed_at = ${at}::timestamptz
       where user_id = ${userId}
@@ -24,6 +27,7 @@ export async function markRemovedUserChats(
           where listed.chat_id = user_chats.chat_id)
       returning 1
     )
-    select count(*)::int as removed from removed`.execute(db);
+    select count(*)::int as removed from removed`,
+  );
   return rows[0]?.removed ?? 0;
 }
