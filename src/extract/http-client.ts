@@ -11,8 +11,8 @@ import {
   type GraphResponse,
 } from "./graph-request.ts";
 import { requireGraphOrigin } from "./graph-urls.ts";
+import { maskKnownSecrets } from "./known-secrets.ts";
 import type { RateLimiter } from "./rate-limiter.ts";
-import { redact } from "./redact.ts";
 import {
   classifyFailure,
   DEFAULT_MAX_THROTTLED,
@@ -231,14 +231,14 @@ function toError(
     ? `: ${failed.graph.code}: ${failed.graph.message ?? ""}`
     : "";
   const message = `GET ${url.href} failed (${verdict.reason}${graphSays}; ${ids})`;
-  return new GraphHttpError(redact(message, [failed.token]), {
+  return new GraphHttpError(maskKnownSecrets(message, [failed.token]), {
     ...context,
     status: failed.status,
     method: "GET",
     url: url.href,
     requestId: failed.requestId,
     clientRequestId: failed.clientRequestId,
-    graphCode: failed.graph?.code && redact(failed.graph.code, [failed.token]),
+    graphCode: failed.graph?.code && maskKnownSecrets(failed.graph.code, [failed.token]),
     retryable: verdict.retryable,
     retryAfterMs: failed.retryAfterMs,
   });

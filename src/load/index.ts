@@ -53,7 +53,7 @@ export {
 export type {
   FailingUser,
   FailureSummary,
-  RunSummary,
+  RunRow,
   StatusOverview,
   StatusSummary,
   UserWatermarkStatus,
@@ -76,7 +76,7 @@ export type { UpsertOptions, WriteCount } from "./upsert-rows.ts";
 export { markRemovedMembers } from "./mark-removed-members.ts";
 export { markRemovedUserChats } from "./mark-removed-user-chats.ts";
 export { insertRejects } from "./insert-rejects.ts";
-export { redactSecrets } from "./redact.ts";
+export { scrubErrorText } from "./scrub-error-text.ts";
 export type { Database, RunStatus, RunTrigger, RunUserStatus } from "./schema.ts";
 export { startEmbeddedPostgres } from "./embedded-postgres.ts";
 export type { EmbeddedPostgresOptions, RunningPostgres } from "./embedded-postgres.ts";
