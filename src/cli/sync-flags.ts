@@ -9,7 +9,7 @@ import {
   type UserSelection,
 } from "../sync/options.ts";
 
-/** The flags `sync` and `backfill` share (DESIGN.md). */
+/** The flags `sync` and `backfill` share (docs/design.md). */
 export function addSyncFlags(command: Command): Command {
   return command
     .option(

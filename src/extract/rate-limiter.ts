@@ -30,8 +30,9 @@ export interface RateLimiter {
 
 /**
  * How much of a late grant's lateness a pacer keeps (see Pacer): about the event-loop lag
- * a busy sync sees (tens of ms while it parses pages and loads rows). Smaller, late timers
- * cost a third of the rate at 300/s; the bunches it allows are at most 25 ms worth.
+ * a busy sync sees (tens of ms while it parses pages and loads rows). With less, late
+ * timers cost a high rate a good share of itself (docs/decisions.md); the bunches it
+ * allows are at most this many ms worth.
  */
 const catchUpMs = 25;
 

@@ -6,7 +6,8 @@ import { executeNamed } from "./named-statement.ts";
  * After a user's complete listing: the user's active chats absent from it get
  * removed_at = at, keeping their last viewpoint. Returns how many. An anti-join on the
  * listed ids rather than `chat_id <> all(ids)`: Postgres planned that by estimating each
- * of the ids against the column's statistics, 2.8 ms a user to plan a 0.1 ms update.
+ * of the ids against the column's statistics, which cost far more than the update
+ * itself (docs/decisions.md).
  */
 export async function markRemovedUserChats(
   db: Kysely<Database>,

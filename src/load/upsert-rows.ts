@@ -41,7 +41,8 @@ export interface UpsertOptions {
    * just inserted): the statement then skips the probe that filters out unchanged rows,
    * which could find nothing, and goes straight to the insert. The outcome is the same
    * either way (a row that did exist would go through ON CONFLICT … WHERE, written only if
-   * changed); only the cost differs: the probe was about half of a fresh insert's.
+   * changed); only the cost differs: the probe is a large share of a fresh insert's
+   * (docs/decisions.md).
    */
   readonly mayExist?: boolean;
 }
