@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
-import type { Database, RetryPolicy, Sleep } from "../load/index.ts";
+import type { Database, DatabaseRetryPolicy } from "../load/index.ts";
+import type { Sleep } from "../runtime.ts";
 import { acquireRunLock, type RunLockTiming } from "../schedule/index.ts";
 import type { GraphSource } from "../sync/ports.ts";
 import type { SyncOptions } from "../sync/options.ts";
@@ -18,7 +19,7 @@ export interface LockedSyncIo {
   /** Lock heartbeat and takeover grace (tests shorten them). */
   readonly lockTiming?: Partial<RunLockTiming>;
   /** The warehouse's retry policy for transient database errors (tests shorten it). */
-  readonly retry?: { readonly policy?: RetryPolicy; readonly sleep?: Sleep };
+  readonly retry?: { readonly policy?: DatabaseRetryPolicy; readonly sleep?: Sleep };
 }
 
 export type LockedSyncResult =

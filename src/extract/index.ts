@@ -7,15 +7,8 @@ import { listUserChats } from "./list-user-chats.ts";
 import { listUsers } from "./list-users.ts";
 import type { GraphPage } from "./paginate.ts";
 import { createRateLimiter, type RateLimiter } from "./rate-limiter.ts";
-import {
-  silentLogger,
-  systemNow,
-  systemSleep,
-  type ExtractLogger,
-  type Now,
-  type Random,
-  type Sleep,
-} from "./runtime.ts";
+import { systemNow, systemSleep, type Now, type Random, type Sleep } from "../runtime.ts";
+import { silentLogger, type ExtractLogger } from "./logger.ts";
 import type { StreamContext } from "./stream-context.ts";
 import type { ServerTime } from "./http-client.ts";
 import type { GraphTransport } from "./transport.ts";
@@ -57,7 +50,7 @@ export {
   parseRetryAfter,
 } from "./retry-policy.ts";
 export type { Classification, Failure, RetryPolicy } from "./retry-policy.ts";
-export type { ExtractLogger, Now, Random, Sleep } from "./runtime.ts";
+export type { ExtractLogger } from "./logger.ts";
 export type { StreamContext } from "./stream-context.ts";
 export type { GraphCall, PathPart } from "./graph-call.ts";
 export { callPages, getObject, getUserId, listAll, listUserChats, listUsers };
