@@ -7,7 +7,14 @@ import { listUserChats } from "./list-user-chats.ts";
 import { listUsers } from "./list-users.ts";
 import type { GraphPage } from "./paginate.ts";
 import { createRateLimiter, type RateLimiter } from "./rate-limiter.ts";
-import { systemNow, systemSleep, type Now, type Random, type Sleep } from "../runtime.ts";
+import {
+  monotonicNow,
+  systemNow,
+  systemSleep,
+  type Now,
+  type Random,
+  type Sleep,
+} from "../runtime.ts";
 import { silentLogger, type ExtractLogger } from "./logger.ts";
 import type { StreamContext } from "./stream-context.ts";
 import type { ServerTime } from "./http-client.ts";
@@ -93,8 +100,6 @@ export interface GraphExtractor {
   serverTime(): Readonly<ServerTime>;
 }
 
-const performanceNow: Now = () => performance.now();
-
 export function createGraphExtractor(
   config: GraphConfig,
   deps: GraphExtractorDeps = {},
@@ -110,7 +115,7 @@ export function createGraphExtractor(
       now,
     });
   // A monotonic clock: a wall clock stepped back would stall every pacer for as long.
-  const limiter = createRateLimiter(config.rateLimits, { now: deps.now ?? performanceNow, sleep });
+  const limiter = createRateLimiter(config.rateLimits, { now: deps.now ?? monotonicNow, sleep });
   const http = createGraphHttpClient(config, {
     tokenProvider,
     limiter,

@@ -1,6 +1,7 @@
 import pLimit from "p-limit";
 import { ConfigError, DatabaseError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { systemClock } from "../runtime.ts";
 import type { Rejected } from "../normalize/rows.ts";
 import { resolveNormalizeOptions } from "../normalize/index.ts";
 import { NO_WRITES } from "../load/index.ts";
@@ -46,7 +47,7 @@ export interface RunDeps {
  * is counted once and the record is closed.
  */
 export async function runSync(deps: RunDeps, options: SyncOptions): Promise<RunSummary> {
-  const now = deps.now ?? (() => new Date());
+  const now = deps.now ?? systemClock;
   const startedAt = now();
   const countersAtStart = deps.graph.counters();
   const { runId, earlier } = await openRun(deps, options);
