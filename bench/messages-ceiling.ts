@@ -99,7 +99,9 @@ export async function benchMessagesCeiling(
           `on ${cpu.cores} cores (load ${cpu.loadAverage.map((l) => l.toFixed(1)).join(" ")})`,
       );
       log(`messages ceiling: ${JSON.stringify(timeline.summary)}`);
-      if (sync.messages !== truth.messages)
+      // More is fine: the delta rounds re-read the hour before the run, which the
+      // histories also hold (the loader writes them once).
+      if (sync.messages < truth.messages)
         log(`messages ceiling: WARNING loaded ${sync.messages} of ${truth.messages} messages`);
       figures.figure("messages_ceiling_messages", truth.messages);
       figures.figure("messages_ceiling_sync_seconds", sync.syncSeconds);

@@ -292,15 +292,15 @@ export function chatsPerUser(sim: Simulator): Map<string, number> {
 export async function postgresCpuSeconds(databaseUrl: string): Promise<number | null> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
-  let backend: number;
+  let postmaster: number;
   try {
     const { rows } = await client.query<{ pid: number }>("select pg_backend_pid() as pid");
-    backend = rows[0]?.pid ?? 0;
+    // Read while the backend lives: its parent is the postmaster.
+    postmaster = procStatOrNull(rows[0]?.pid ?? 0)?.ppid ?? 0;
   } finally {
     await client.end();
   }
   try {
-    const postmaster = procStat(backend).ppid;
     const main = procStat(postmaster);
     let ticks = main.utime + main.stime + main.cutime + main.cstime;
     for (const entry of readdirSync("/proc")) {
