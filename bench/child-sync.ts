@@ -4,7 +4,8 @@
  * and Postgres run elsewhere. Prints a ChildSyncResult as its last stdout line.
  *
  *   BENCH_GRAPH_TOKEN=… node --import tsx bench/child-sync.ts --graph-url URL \
- *     --database-url URL --rate-scale 10 [--users id,id] [--concurrency n]
+ *     --database-url URL --rate-scale 10 [--users id,id] [--concurrency n] \
+ *     [--streams chats,members,…,messages]
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -14,6 +15,7 @@ import { openDatabase } from "../src/load/index.ts";
 import { applyMemoryPolicy } from "../src/memory-policy.ts";
 import { graphSource } from "../src/sync/graph-source.ts";
 import { DEFAULT_CONCURRENCY, defaultSyncOptions } from "../src/sync/options.ts";
+import { DEFAULT_STREAMS, STREAMS, type Stream } from "../src/sync/ports.ts";
 import { pgWarehouse } from "../src/sync/pg-warehouse.ts";
 import { runSync } from "../src/sync/run-sync.ts";
 import type { ChildSyncResult } from "./support.ts";
@@ -28,6 +30,7 @@ const { values } = parseArgs({
     "rate-scale": { type: "string", default: "1" },
     users: { type: "string" },
     concurrency: { type: "string" },
+    streams: { type: "string" },
   },
 });
 const graphUrl = values["graph-url"];
@@ -46,6 +49,7 @@ const app = createApp({
     sync: defaultSyncOptions({
       users: values.users ? { kind: "list", ids: values.users.split(",") } : { kind: "all" },
       concurrency: values.concurrency ? positiveInt(values.concurrency) : DEFAULT_CONCURRENCY,
+      streams: new Set(values.streams ? streamList(values.streams) : DEFAULT_STREAMS),
     }),
   },
 });
@@ -71,15 +75,33 @@ const result: ChildSyncResult = {
   usersFailed: summary.users.failed,
   chats: summary.chats,
   members: summary.members,
+  messages: summary.messages,
   requests: summary.requests,
   throttled: summary.throttled,
   retries: summary.retries,
   rowsWritten: summary.rowsWritten,
   fatal: summary.fatal,
+  cpuSeconds: cpuSeconds(),
   maxRssKb: process.resourceUsage().maxRSS,
   vmHwmKb: vmHwmKb(),
 };
 process.stdout.write(`${JSON.stringify(result)}\n`);
+
+function streamList(names: string): Stream[] {
+  const list = names.split(",").filter(Boolean);
+  const unknown = list.filter((name) => !(STREAMS as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    console.error(`unknown stream ${unknown.join(", ")}; streams are ${STREAMS.join(", ")}`);
+    process.exit(2);
+  }
+  return list as Stream[];
+}
+
+/** This process's CPU time (user + system) since it started, in seconds. */
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
 
 function vmHwmKb(): number | null {
   try {

@@ -5,12 +5,15 @@
  * their stats on exit) and pg_stat_force_next_flush(). Requests beyond the listings,
  * /users and pending-operation polls come from the simulator's per-route counters.
  */
-import pg from "pg";
-import { systemSleep } from "../src/runtime.ts";
 import type { Simulator } from "../src/sim/index.ts";
-import { DATA_TABLES, log, runChildSync, type Figures } from "./support.ts";
-
-type TableStats = Record<string, { ins: number; upd: number; del: number }>;
+import {
+  DATA_TABLES,
+  log,
+  runChildSync,
+  tableStats,
+  type Figures,
+  type TableStats,
+} from "./support.ts";
 
 /** Route kinds an unchanged rerun is expected to make. */
 const EXPECTED_ROUTES = new Set(["listChats", "listUsers", "getOperation"]);
@@ -57,41 +60,4 @@ export async function benchRerun(
       DATA_TABLES.join(", teams.") +
       "; rerun_requests = simulator requests other than listChats, listUsers and getOperation",
   });
-}
-
-/** Flushed, settled table counters of schema teams. */
-async function tableStats(databaseUrl: string): Promise<TableStats> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    let last = "";
-    // Exited backends flush as they go; wait (bounded) until two reads agree.
-    for (let attempt = 0; attempt < 20; attempt++) {
-      await client.query("select pg_stat_force_next_flush()");
-      await client.query("select pg_stat_clear_snapshot()");
-      const { rows } = await client.query<{
-        relname: string;
-        ins: string;
-        upd: string;
-        del: string;
-      }>(
-        `select relname, n_tup_ins as ins, n_tup_upd as upd, n_tup_del as del
-           from pg_stat_user_tables where schemaname = 'teams' order by relname`,
-      );
-      const current = JSON.stringify(rows);
-      if (current === last) {
-        return Object.fromEntries(
-          rows.map((r) => [
-            r.relname,
-            { ins: Number(r.ins), upd: Number(r.upd), del: Number(r.del) },
-          ]),
-        );
-      }
-      last = current;
-      await systemSleep(500);
-    }
-    throw new Error("pg_stat_user_tables did not settle within 10 s");
-  } finally {
-    await client.end();
-  }
 }

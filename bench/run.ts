@@ -1,6 +1,7 @@
 /**
- * `npm run bench [-- --quick] [-- --only ceiling,copy,rerun,rss,baseline] [-- --repeat n]`:
- * the performance figures of issue 7. Figures print as `name=value` on stdout, progress on
+ * `npm run bench [-- --quick] [-- --only ceiling,copy,rerun,rss,baseline,messages] [-- --repeat n]`:
+ * the performance figures of issue 7, and of the chat messages (issue 16: `messages` runs
+ * messages-ceiling, messages-copy, messages-night and messages-rss). Figures print as `name=value` on stdout, progress on
  * stderr; all of them, with the parameters, go to bench/results/<timestamp>.json. With
  * `--repeat n` the chosen parts run n times (each on a fresh Postgres), each figure's
  * min/median/max is printed for the ratios and stored for all, and the goals are judged on
@@ -14,6 +15,11 @@ import { parseArgs } from "node:util";
 import { benchBaseline } from "./baseline-sdk.ts";
 import { benchCeiling } from "./ceiling.ts";
 import { benchCopyFloor } from "./copy-floor.ts";
+import { benchMessagesCeiling } from "./messages-ceiling.ts";
+import { benchMessagesCopy, messagesBackfill } from "./messages-copy.ts";
+import { benchMessagesNight } from "./messages-night.ts";
+import { benchMessagesRss } from "./messages-rss.ts";
+import { messagesTenantOptions } from "./messages-tenant.ts";
 import { benchRerun } from "./rerun.ts";
 import { benchRss } from "./rss.ts";
 import {
@@ -27,7 +33,15 @@ import {
   type BenchParams,
 } from "./support.ts";
 
-const BENCHMARKS = ["ceiling", "copy", "rerun", "rss", "baseline"] as const;
+const MESSAGE_BENCHMARKS = [
+  "messages-ceiling",
+  "messages-copy",
+  "messages-night",
+  "messages-rss",
+] as const;
+const BENCHMARKS = ["ceiling", "copy", "rerun", "rss", "baseline", ...MESSAGE_BENCHMARKS] as const;
+/** Names that stand for several benchmarks. */
+const GROUPS: Record<string, readonly string[]> = { messages: MESSAGE_BENCHMARKS };
 
 const { values } = parseArgs({
   options: {
@@ -41,10 +55,14 @@ if (!Number.isInteger(repeat) || repeat < 1) {
   console.error(`--repeat takes a whole number of runs, at least 1 (got ${values.repeat})`);
   process.exit(2);
 }
-const only = new Set(values.only ? values.only.split(",") : BENCHMARKS);
+const only = new Set(
+  values.only ? values.only.split(",").flatMap((name) => GROUPS[name] ?? [name]) : BENCHMARKS,
+);
 for (const name of only) {
   if (!(BENCHMARKS as readonly string[]).includes(name)) {
-    console.error(`unknown benchmark ${name}; one of ${BENCHMARKS.join(", ")}`);
+    console.error(
+      `unknown benchmark ${name}; one of ${[...BENCHMARKS, ...Object.keys(GROUPS)].join(", ")}`,
+    );
     process.exit(2);
   }
 }
@@ -60,6 +78,7 @@ const params: BenchParams = values.quick
       latencyJitterMs: 40,
       rssSmall: { users: 20, chats: 600 },
       baselineStride: 20,
+      messagesTenant: { users: 50, messages: { perChat: 400, largestChat: 5_000 } },
     }
   : {
       quick: false,
@@ -71,6 +90,8 @@ const params: BenchParams = values.quick
       latencyJitterMs: 40,
       rssSmall: { users: 100, chats: 3_000 },
       baselineStride: 100,
+      // 518,804 messages in 718 chats with seed 7; the largest chat 24,643.
+      messagesTenant: { users: 300, messages: { perChat: 800 } },
     };
 const environment = {
   node: process.version,
@@ -123,6 +144,36 @@ async function runOnce(): Promise<Run> {
       }
       if (only.has("rss")) await benchRss(params, pg, figures);
       if (only.has("baseline")) await benchBaseline(params, pg, figures, oursFullSeconds);
+      let messagesFloorSeconds: number | null = null;
+      if (only.has("messages-ceiling")) {
+        const ceiling = await benchMessagesCeiling(params, pg, figures);
+        messagesFloorSeconds = ceiling.floor.seconds;
+      }
+      if (only.has("messages-copy") || only.has("messages-night")) {
+        // The nights need a backfilled warehouse: they follow the copy floor's backfill.
+        const databaseUrl = await pg.freshDatabase("bench_messages");
+        await withSimulator(
+          { ...messagesTenantOptions(params), rateScale: 0, latencyMs: 0 },
+          async (sim) => {
+            const backfill = await messagesBackfill(sim, databaseUrl);
+            if (messagesFloorSeconds !== null) {
+              // The ceiling ratio this machine allows at most: the limits' floor over the
+              // same backfill with no limits at all.
+              figures.figure(
+                "messages_ceiling_machine_bound",
+                messagesFloorSeconds / backfill.sync.syncSeconds,
+              );
+            }
+            if (only.has("messages-copy")) {
+              const replayUrl = await pg.freshDatabase("bench_messages_replay");
+              await benchMessagesCopy(sim, backfill, databaseUrl, replayUrl, figures);
+            }
+            if (only.has("messages-night"))
+              await benchMessagesNight(sim, backfill, databaseUrl, figures);
+          },
+        );
+      }
+      if (only.has("messages-rss")) await benchMessagesRss(params, pg, figures);
     });
   } catch (failure) {
     error = failure instanceof Error ? (failure.stack ?? failure.message) : String(failure);
@@ -198,6 +249,11 @@ function goals(v: Figures["values"]): Record<string, boolean | null> {
     "peak_rss_mb < 250": check("peak_rss_mb", (x) => x < 250),
     "rerun_writes == 0": check("rerun_writes", (x) => x === 0),
     "rerun_requests == 0": check("rerun_requests", (x) => x === 0),
+    "messages_ceiling_ratio >= 0.90": check("messages_ceiling_ratio", (x) => x >= 0.9),
+    "messages_throttled_share < 0.01": check("messages_throttled_share", (x) => x < 0.01),
+    "messages_copy_ratio >= 0.50": check("messages_copy_ratio", (x) => x >= 0.5),
+    "messages_night_writes == 0": check("messages_night_writes", (x) => x === 0),
+    "messages_rss_growth <= 1.10": check("messages_rss_growth", (x) => x <= 1.1),
   };
 }
 

@@ -2,15 +2,25 @@
  * What every benchmark shares: a throwaway embedded Postgres (fresh database per
  * benchmark), the simulator, the child-process sync, and the figure log.
  */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { from as copyFrom, to as copyTo } from "pg-copy-streams";
 import { freshBuild, ROOT } from "../bin/fresh-build.js";
 import { migrateToLatest, openDatabase, startEmbeddedPostgres } from "../src/load/index.ts";
-import { startSimulator, type Simulator, type SimulatorOptions } from "../src/sim/index.ts";
+import { systemSleep } from "../src/runtime.ts";
+import {
+  startSimulator,
+  type MessageVolumeOptions,
+  type Simulator,
+  type SimulatorOptions,
+} from "../src/sim/index.ts";
 
 export const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 
@@ -28,6 +38,11 @@ export interface BenchParams {
   readonly rssSmall: { readonly users: number; readonly chats: number };
   /** Users the SDK baseline syncs: every `baselineStride`-th user of the tenant. */
   readonly baselineStride: number;
+  /** The messages benchmarks' tenant: its users and message volume (chats per user default). */
+  readonly messagesTenant: {
+    readonly users: number;
+    readonly messages: MessageVolumeOptions;
+  };
 }
 
 export function log(message: string): void {
@@ -109,8 +124,10 @@ export async function withSimulator<T>(
 ): Promise<T> {
   const started = performance.now();
   const sim = await startSimulator({ requestLogLimit: 0, ...options });
+  const chats = options.chats ?? sim.state().chats.length;
+  const messages = options.messages ? `, messages ${JSON.stringify(options.messages)}` : "";
   log(
-    `simulator ${sim.url}: ${options.users} users, ${options.chats} chats, seed ${options.seed}, ` +
+    `simulator ${sim.url}: ${options.users} users, ${chats} chats${messages}, seed ${options.seed}, ` +
       `rateScale ${options.rateScale}, latency ${options.latencyMs ?? 0} ± ` +
       `${options.latencyJitterMs ?? 0} ms ` +
       `(generated in ${seconds(started).toFixed(1)} s)`,
@@ -130,11 +147,15 @@ export interface ChildSyncResult {
   readonly usersFailed: number;
   readonly chats: number;
   readonly members: number;
+  /** Messages the messages stream loaded (0 without it). */
+  readonly messages: number;
   readonly requests: number;
   readonly throttled: number;
   readonly retries: number;
   readonly rowsWritten: { readonly inserted: number; readonly updated: number };
   readonly fatal: string | null;
+  /** The sync process's CPU time (user + system) at exit, in seconds. */
+  readonly cpuSeconds: number;
   /**
    * process.resourceUsage().maxRSS at exit, in kB. Not the process's own peak on Linux: a
    * child made by fork + exec starts with its parent's RSS at the fork as its maximum
@@ -152,6 +173,8 @@ export interface ChildSyncArgs {
   readonly rateScale: number;
   readonly users?: readonly string[];
   readonly concurrency?: number;
+  /** The streams to sync (default: the default streams, messages left out). */
+  readonly streams?: readonly string[];
   /** Extra environment (NODE_EXTRA_CA_CERTS for a TLS simulator). */
   readonly env?: Record<string, string>;
   /** Node flags for the child (e.g. a V8 heap cap). */
@@ -170,6 +193,7 @@ export function runChildSync(args: ChildSyncArgs): Promise<ChildSyncResult> {
     String(args.rateScale),
     ...(args.users ? ["--users", args.users.join(",")] : []),
     ...(args.concurrency ? ["--concurrency", String(args.concurrency)] : []),
+    ...(args.streams ? ["--streams", args.streams.join(",")] : []),
   ];
   return runChild<ChildSyncResult>(
     "child-sync.ts",
@@ -258,4 +282,195 @@ export function chatsPerUser(sim: Simulator): Map<string, number> {
       counts.set(userId, (counts.get(userId) ?? 0) + 1);
   }
   return counts;
+}
+
+/**
+ * CPU seconds (user + system) the Postgres server behind `databaseUrl` has used so far: its
+ * postmaster, the backends it has reaped (a sync's connections, once closed), and its live
+ * processes. Read from procfs (null where there is none, or the server runs elsewhere).
+ * Differences of two readings tell what a sync cost the database.
+ */
+export async function postgresCpuSeconds(databaseUrl: string): Promise<number | null> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  let postmaster: number;
+  try {
+    const { rows } = await client.query<{ pid: number }>("select pg_backend_pid() as pid");
+    // Read while the backend lives: its parent is the postmaster.
+    postmaster = procStatOrNull(rows[0]?.pid ?? 0)?.ppid ?? 0;
+  } finally {
+    await client.end();
+  }
+  try {
+    const main = procStat(postmaster);
+    let ticks = main.utime + main.stime + main.cutime + main.cstime;
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      const stat = procStatOrNull(Number(entry));
+      if (stat?.ppid === postmaster) ticks += stat.utime + stat.stime;
+    }
+    return ticks / clockTicks();
+  } catch {
+    return null;
+  }
+}
+
+interface ProcStat {
+  readonly ppid: number;
+  readonly utime: number;
+  readonly stime: number;
+  readonly cutime: number;
+  readonly cstime: number;
+}
+
+function procStat(pid: number): ProcStat {
+  const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // After the command name (in parentheses, which may hold spaces): state, ppid, ... and
+  // utime, stime, cutime, cstime as fields 14-17 of the whole line.
+  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  const field = (n: number) => Number(fields[n - 3]);
+  return {
+    ppid: field(4),
+    utime: field(14),
+    stime: field(15),
+    cutime: field(16),
+    cstime: field(17),
+  };
+}
+
+function procStatOrNull(pid: number): ProcStat | null {
+  try {
+    return procStat(pid);
+  } catch {
+    return null; // exited meanwhile
+  }
+}
+
+let ticksPerSecond: number | null = null;
+function clockTicks(): number {
+  ticksPerSecond ??= Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
+  return ticksPerSecond;
+}
+
+/** This process's CPU seconds so far (user + system): the simulator's, when it runs here. */
+export function ownCpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
+/** What a raw COPY of one table's final rows took (see copyFloor). */
+export interface CopiedTable {
+  readonly rows: number;
+  readonly bytes: number;
+  readonly seconds: number;
+}
+
+const COPY_TRIES = 2;
+
+/**
+ * Postgres's physical floor for loading the synced rows of `tables`: each table's rows are
+ * read back (COPY … TO STDOUT, text format, untimed) and written with a raw COPY … FROM
+ * STDIN into an empty copy of the table (schema copy_floor, `LIKE teams.<t> INCLUDING
+ * ALL`: same columns, defaults, constraints and indexes), each after a CHECKPOINT (the
+ * sync's WAL flushed, not competing), the faster of COPY_TRIES tries. The floor's tables
+ * are dropped after, and the server is left quiet (a checkpoint, autovacuum idle) for
+ * what is timed next.
+ */
+export async function copyFloor(
+  databaseUrl: string,
+  tables: readonly string[],
+  label: string,
+): Promise<Record<string, CopiedTable>> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  const copied: Record<string, CopiedTable> = {};
+  try {
+    await client.query("drop schema if exists copy_floor cascade");
+    await client.query("create schema copy_floor");
+    for (const table of tables) {
+      await client.query(`create table copy_floor.${table} (like teams.${table} including all)`);
+      const chunks: Buffer[] = [];
+      for await (const chunk of client.query(copyTo(`copy teams.${table} to stdout`)))
+        chunks.push(chunk as Buffer);
+      let took = Infinity;
+      for (let attempt = 0; attempt < COPY_TRIES; attempt++) {
+        await client.query(`truncate copy_floor.${table}`);
+        await client.query("checkpoint");
+        const started = performance.now();
+        await pipeline(
+          Readable.from(chunks),
+          client.query(copyFrom(`copy copy_floor.${table} from stdin`)),
+        );
+        took = Math.min(took, seconds(started));
+      }
+      const { rows } = await client.query<{ n: string }>(
+        `select count(*) as n from copy_floor.${table}`,
+      );
+      copied[table] = {
+        rows: Number(rows[0]?.n ?? 0),
+        bytes: chunks.reduce((n, c) => n + c.length, 0),
+        seconds: took,
+      };
+      log(`${label}: ${table}: ${copied[table].rows} rows in ${took.toFixed(2)} s`);
+    }
+    await client.query("drop schema copy_floor cascade");
+    await client.query("checkpoint");
+    await untilAutovacuumIdle(client, label);
+  } finally {
+    await client.end();
+  }
+  return copied;
+}
+
+/** Waits (at most two minutes) until no autovacuum worker runs on the server. */
+async function untilAutovacuumIdle(client: pg.Client, label: string): Promise<void> {
+  const deadline = performance.now() + 120_000;
+  while (performance.now() < deadline) {
+    const { rows } = await client.query<{ n: number }>(
+      "select count(*)::int as n from pg_stat_activity where backend_type = 'autovacuum worker'",
+    );
+    if ((rows[0]?.n ?? 0) === 0) return;
+    await systemSleep(500);
+  }
+  log(`${label}: autovacuum still busy after two minutes; going on anyway`);
+}
+
+/** Rows inserted, updated and deleted per table of schema teams (pg_stat_user_tables). */
+export type TableStats = Record<string, { ins: number; upd: number; del: number }>;
+
+/** Flushed, settled table counters of schema teams. */
+export async function tableStats(databaseUrl: string): Promise<TableStats> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    let last = "";
+    // Exited backends flush as they go; wait (bounded) until two reads agree.
+    for (let attempt = 0; attempt < 20; attempt++) {
+      await client.query("select pg_stat_force_next_flush()");
+      await client.query("select pg_stat_clear_snapshot()");
+      const { rows } = await client.query<{
+        relname: string;
+        ins: string;
+        upd: string;
+        del: string;
+      }>(
+        `select relname, n_tup_ins as ins, n_tup_upd as upd, n_tup_del as del
+           from pg_stat_user_tables where schemaname = 'teams' order by relname`,
+      );
+      const current = JSON.stringify(rows);
+      if (current === last) {
+        return Object.fromEntries(
+          rows.map((r) => [
+            r.relname,
+            { ins: Number(r.ins), upd: Number(r.upd), del: Number(r.del) },
+          ]),
+        );
+      }
+      last = current;
+      await systemSleep(500);
+    }
+    throw new Error("pg_stat_user_tables did not settle within 10 s");
+  } finally {
+    await client.end();
+  }
 }

@@ -19,7 +19,7 @@ export type { DatabaseRetryPolicy, RetryHooks, RetryRule } from "./retryable.ts"
 export { loadChatBatch } from "./load-chat-batch.ts";
 export type { LoadOptions } from "./load-chat-batch.ts";
 export { loadUserRows } from "./load-user-rows.ts";
-export { followUpLoad, NO_WRITES, totalWrites } from "./loads.ts";
+export { addWrites, followUpLoad, NO_WRITES, totalWrites } from "./loads.ts";
 export type {
   ChatBatch,
   FollowUpLoad,

@@ -119,6 +119,15 @@ export interface LoadResult {
 
 export const NO_WRITES: WriteCounts = Object.freeze({ inserted: 0, updated: 0, removed: 0 });
 
+/** Two transactions' writes together. */
+export function addWrites(a: WriteCounts, b: WriteCounts): WriteCounts {
+  return {
+    inserted: a.inserted + b.inserted,
+    updated: a.updated + b.updated,
+    removed: a.removed + b.removed,
+  };
+}
+
 /** The sum over tables: what the run summary counts. */
 export function totalWrites(result: LoadResult): WriteCounts {
   let inserted = 0;

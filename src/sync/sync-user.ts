@@ -1,4 +1,4 @@
-import type { WriteCounts } from "../load/index.ts";
+import { addWrites, type WriteCounts } from "../load/index.ts";
 import {
   latestGraphTimestamp,
   normalizeListedChat,
@@ -84,11 +84,7 @@ export async function syncUser(run: RunContext, userId: string): Promise<UserOut
     operations: claimed.operations,
     rejects: [...listing.rejects, ...claimed.rejects],
     followUpFailures: claimed.failures,
-    written: {
-      inserted: claimed.written.inserted + own.inserted,
-      updated: claimed.written.updated + own.updated,
-      removed: claimed.written.removed + own.removed,
-    },
+    written: addWrites(claimed.written, own),
   };
 }
 

@@ -1,5 +1,5 @@
 import pLimit from "p-limit";
-import type { MessageCursors, WriteCounts } from "../../load/index.ts";
+import { addWrites, type MessageCursors, type WriteCounts } from "../../load/index.ts";
 import { normalizeChatMessages, type NormalizeOptions } from "../../normalize/index.ts";
 import type { NormalizedChatMessage, Rejected } from "../../normalize/rows.ts";
 import { GraphHttpError } from "../../errors.ts";
@@ -105,11 +105,7 @@ export class MessagesRun {
 
   private count(outcome: ReadOutcome): void {
     this.messages += outcome.messages;
-    this.written = {
-      inserted: this.written.inserted + outcome.written.inserted,
-      updated: this.written.updated + outcome.written.updated,
-      removed: this.written.removed + outcome.written.removed,
-    };
+    this.written = addWrites(this.written, outcome.written);
   }
 
   private fail(owner: string, error: unknown): void {
