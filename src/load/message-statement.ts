@@ -121,6 +121,10 @@ const partStatements = new Map<string, NamedText>();
 
 /**
  * $1 messages (jsonb), $2 seen_at; returns the messages inserted or changed.
+ * A stored message changed later than the one given is kept: two members' reads of a chat
+ * (or a history and a member's changes) commit in any order, and the older copy read
+ * first must not overwrite the newer one committed before it (Graph would not list the
+ * message again until its next change).
  * `probe`: first filter out messages identical to the stored ones, so they are neither
  * written nor locked (false when the messages are known new: the probe could find
  * nothing and would cost an index lookup per row).
@@ -167,6 +171,8 @@ function buildMessageUpsert(probe: boolean): string {
     on conflict (chat_id, message_id) do update
     set ${data.map((c) => `${c} = excluded.${c}`).join(", ")}, last_seen_at = excluded.last_seen_at
     where row(${list("t.", data)}) is distinct from row(${list("excluded.", data)})
+      and (t.last_modified_at is null or excluded.last_modified_at is null
+        or excluded.last_modified_at >= t.last_modified_at)
     returning t.chat_id, t.message_id, (xmax = 0) as inserted`;
 }
 

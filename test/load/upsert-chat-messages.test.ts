@@ -378,6 +378,28 @@ describe("upsertChatMessages", () => {
     expect(again).toEqual(NOTHING);
   });
 
+  it("keeps the newer version when an older copy commits after it (two members' reads in any order)", async () => {
+    const { db } = warehouse;
+    const chat = newChat();
+    const newer = graphMessage("30", {
+      etag: "30-b",
+      lastModifiedDateTime: "2024-05-03T08:00:00Z",
+      body: { contentType: "html", content: "<p>edited</p>" },
+      reactions: [],
+    });
+    await upsertChatMessages(db, [normalized(chat, newer)], new Date("2024-06-01T00:00:00Z"));
+    const older = graphMessage("30", { lastModifiedDateTime: "2024-05-01T10:00:00Z" });
+    const writes = await upsertChatMessages(
+      db,
+      [normalized(chat, older)],
+      new Date("2024-06-02T00:00:00Z"),
+    );
+    expect(writes).toEqual(NOTHING);
+    const { messages, reactions } = await stored(db, chat);
+    expect(messages.map((m) => [m.etag, m.body_text])).toEqual([["30-b", "edited"]]);
+    expect(reactions).toEqual([]);
+  });
+
   it("commits concurrent transactions over the same messages without deadlock, each message with its own parts", async () => {
     const chats = [newChat(), newChat(), newChat()];
     const version = (v: number) =>
