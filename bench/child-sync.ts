@@ -7,7 +7,6 @@
  *     --database-url URL --rate-scale 10 [--users id,id] [--concurrency n] \
  *     [--streams chats,members,…,messages]
  */
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createApp, createExtractor, databaseOptions } from "../src/cli/app.ts";
 import { parseRateScale, positiveInt } from "../src/cli/flags.ts";
@@ -18,6 +17,7 @@ import { DEFAULT_CONCURRENCY, defaultSyncOptions } from "../src/sync/options.ts"
 import { DEFAULT_STREAMS, STREAMS, type Stream } from "../src/sync/ports.ts";
 import { pgWarehouse } from "../src/sync/pg-warehouse.ts";
 import { runSync } from "../src/sync/run-sync.ts";
+import { vmHwmKb } from "./child-process.ts";
 import type { ChildSyncResult } from "./support.ts";
 
 // As the binary runs (src/cli.ts).
@@ -101,13 +101,4 @@ function streamList(names: string): Stream[] {
 function cpuSeconds(): number {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1e6;
-}
-
-function vmHwmKb(): number | null {
-  try {
-    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync("/proc/self/status", "utf8"));
-    return match ? Number(match[1]) : null;
-  } catch {
-    return null;
-  }
 }

@@ -11,8 +11,8 @@
  *   BENCH_GRAPH_TOKEN=… node --import tsx bench/load-replay-child.ts --graph-url URL \
  *     --database-url URL
  */
-import { parseArgs } from "node:util";
 import pLimit from "p-limit";
+import { replayChildArgs } from "./child-process.ts";
 import { createApp, createExtractor, databaseOptions } from "../src/cli/app.ts";
 import { openDatabase } from "../src/load/index.ts";
 import { graphSource } from "../src/sync/graph-source.ts";
@@ -42,18 +42,7 @@ export interface LoadReplayResult {
   readonly rowsWritten: number;
 }
 
-const { values } = parseArgs({
-  options: { "graph-url": { type: "string" }, "database-url": { type: "string" } },
-});
-const graphUrl = values["graph-url"];
-const databaseUrl = values["database-url"];
-const token = process.env.BENCH_GRAPH_TOKEN;
-if (!graphUrl || !databaseUrl || !token) {
-  console.error(
-    "usage: BENCH_GRAPH_TOKEN=… load-replay-child.ts --graph-url URL --database-url URL",
-  );
-  process.exit(2);
-}
+const { graphUrl, databaseUrl, token } = replayChildArgs("load-replay-child.ts");
 
 const chatLoads: ChatBatch[] = [];
 const userLoads: UserRows[] = [];

@@ -12,9 +12,8 @@
  *   BENCH_GRAPH_TOKEN=… node --import tsx bench/messages-replay-child.ts --graph-url URL \
  *     --database-url URL
  */
-import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import pLimit from "p-limit";
+import { replayChildArgs, vmHwmKb } from "./child-process.ts";
 import { createApp, createExtractor, databaseOptions } from "../src/cli/app.ts";
 import { NO_WRITES, openDatabase, type MessagePage } from "../src/load/index.ts";
 import { dryRunWarehouse } from "../src/sync/dry-run-warehouse.ts";
@@ -43,18 +42,7 @@ export interface MessagesReplayResult {
   readonly vmHwmKb: number | null;
 }
 
-const { values } = parseArgs({
-  options: { "graph-url": { type: "string" }, "database-url": { type: "string" } },
-});
-const graphUrl = values["graph-url"];
-const databaseUrl = values["database-url"];
-const token = process.env.BENCH_GRAPH_TOKEN;
-if (!graphUrl || !databaseUrl || !token) {
-  console.error(
-    "usage: BENCH_GRAPH_TOKEN=… messages-replay-child.ts --graph-url URL --database-url URL",
-  );
-  process.exit(2);
-}
+const { graphUrl, databaseUrl, token } = replayChildArgs("messages-replay-child.ts");
 
 const pages: MessagePage[] = [];
 let nextRun = 1;
@@ -130,12 +118,3 @@ const result: MessagesReplayResult = {
   vmHwmKb: vmHwmKb(),
 };
 process.stdout.write(`${JSON.stringify(result)}\n`);
-
-function vmHwmKb(): number | null {
-  try {
-    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync("/proc/self/status", "utf8"));
-    return match ? Number(match[1]) : null;
-  } catch {
-    return null;
-  }
-}
