@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Database, RetryPolicy, Sleep } from "../load/index.ts";
-import { acquireRunLock, type RunLockTiming } from "../schedule/index.ts";
+import { DEFAULT_TENANT } from "../load/tenants.ts";
+import { acquireRunLock, runLockName, type RunLockTiming } from "../schedule/index.ts";
 import type { GraphSource } from "../sync/ports.ts";
 import type { SyncOptions } from "../sync/options.ts";
 import { pgWarehouse } from "../sync/pg-warehouse.ts";
@@ -19,6 +20,8 @@ export interface LockedSyncIo {
   readonly lockTiming?: Partial<RunLockTiming>;
   /** The warehouse's retry policy for transient database errors (tests shorten it). */
   readonly retry?: { readonly policy?: RetryPolicy; readonly sleep?: Sleep };
+  /** The tenant synced (default `default`): its run lock, its runs, watermarks and viewpoints. */
+  readonly tenant?: string;
 }
 
 export type LockedSyncResult =
@@ -39,7 +42,9 @@ export async function lockedSync(
   io: LockedSyncIo,
 ): Promise<LockedSyncResult> {
   let busyMessage = "another run holds the warehouse";
+  const tenant = io.tenant ?? DEFAULT_TENANT;
   const lock = await acquireRunLock(io.databaseUrl, {
+    name: runLockName(tenant),
     wait: io.waitForLock,
     signal: io.signal,
     logger: app.logger,
@@ -64,6 +69,7 @@ export async function lockedSync(
         warehouse: pgWarehouse(io.db, {
           logger: app.logger,
           fence: lock,
+          tenant,
           ...(io.retry?.policy ? { retry: io.retry.policy } : {}),
           ...(io.retry?.sleep ? { sleep: io.retry.sleep } : {}),
         }),
