@@ -71,7 +71,7 @@ const WORKERS_COLUMNS: Record<string, string> = {
   process_id: "A random id the process chose at start.",
   host: "Host name of the process.",
   pid: "Operating-system pid of the process.",
-  worker_ids: "graphile-worker's ids of the process's workers (jobs.locked_by).",
+  pool_ids: "graphile-worker's ids of the worker pools the process ran (jobs.locked_by): a new pool each time its runner restarts.",
   concurrency: "Jobs the process runs at once (--concurrency).",
   dead_after_seconds: "How long without a heartbeat makes the process dead.",
   started_at: "When the process started.",
@@ -139,7 +139,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("process_id", "uuid", (c) => c.primaryKey())
     .addColumn("host", "text", (c) => c.notNull())
     .addColumn("pid", "integer", (c) => c.notNull())
-    .addColumn("worker_ids", sql`text[]`, (c) => c.notNull().defaultTo(sql`'{}'::text[]`))
+    .addColumn("pool_ids", sql`text[]`, (c) => c.notNull().defaultTo(sql`'{}'::text[]`))
     .addColumn("concurrency", "integer", (c) => c.notNull())
     .addColumn("dead_after_seconds", "integer", (c) => c.notNull())
     .addColumn("started_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))

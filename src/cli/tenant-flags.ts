@@ -12,22 +12,29 @@ export interface TenantFlagValues {
   tenant?: string;
 }
 
-/** `--tenants-file` and `--tenant`, for the commands that sync or queue a tenant. */
-export function addTenantFlags(command: Command, tenantHelp: string): Command {
-  return command
-    .option(
-      "--tenants-file <path>",
-      "JSON list of tenants beyond the environment's: name, tenantId, clientId and the NAME of the environment variable holding the secret (clientSecretEnv, certificatePathEnv or accessTokenEnv), optional graphBaseUrl",
-    )
-    .option("--tenant <name>", tenantHelp);
+/** `--tenants-file`, and `--tenant` for the commands that sync or queue one tenant. */
+export function addTenantFlags(command: Command, tenantHelp?: string): Command {
+  command.option(
+    "--tenants-file <path>",
+    "JSON list of tenants beyond the environment's: name, tenantId, clientId and the NAME of the environment variable holding the secret (clientSecretEnv, certificatePathEnv or accessTokenEnv), optional graphBaseUrl",
+  );
+  return tenantHelp === undefined ? command : command.option("--tenant <name>", tenantHelp);
 }
 
-/** Every tenant the command knows: the environment's (`default`) and the file's. */
-export function tenantsOf(app: App, flags: TenantFlagValues): TenantSettings[] {
+/**
+ * Every tenant the command knows: the environment's (`default`) and the file's; with
+ * `secrets: false`, the file is checked without reading the secrets' variables.
+ */
+export function tenantsOf(
+  app: App,
+  flags: TenantFlagValues,
+  options: { readonly secrets?: boolean } = {},
+): TenantSettings[] {
   return resolveTenants(app.config.graph, {
     env: process.env,
     cwd: process.cwd(),
     file: flags.tenantsFile,
+    ...(options.secrets === undefined ? {} : { secrets: options.secrets }),
   });
 }
 

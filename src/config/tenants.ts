@@ -54,6 +54,11 @@ export interface TenantSources {
   readonly cwd: string;
   /** `--tenants-file`; undefined: only the environment's tenant. */
   readonly file: string | undefined;
+  /**
+   * False to check the file without reading its secrets' variables (`enqueue` needs the
+   * tenants' names only; the workers hold the secrets): the file's tenants then have no auth.
+   */
+  readonly secrets?: boolean;
 }
 
 /**
@@ -76,9 +81,8 @@ export function resolveTenants(base: GraphSettings, sources: TenantSources): Ten
           : `${where}: the name is used twice`,
       );
     }
-    tenants.push(
-      Object.freeze({ name: entry.name, graph: tenantGraph(base, entry, where, sources.env) }),
-    );
+    const graph = tenantGraph(base, entry, where, sources.env, sources.secrets ?? true);
+    tenants.push(Object.freeze({ name: entry.name, graph }));
   }
   return tenants;
 }
@@ -130,6 +134,7 @@ function tenantGraph(
   entry: Entry,
   where: string,
   env: NodeJS.ProcessEnv,
+  secrets: boolean,
 ): GraphSettings {
   let baseUrl = base.baseUrl;
   if (entry.graphBaseUrl !== undefined) {
@@ -139,7 +144,8 @@ function tenantGraph(
       throw new ConfigError(`${where}: graphBaseUrl: ${(error as Error).message}`);
     }
   }
-  return Object.freeze({ ...base, baseUrl, auth: tenantAuth(entry, where, env) });
+  const auth = secrets ? tenantAuth(entry, where, env) : undefined;
+  return Object.freeze({ ...base, baseUrl, auth });
 }
 
 function tenantAuth(entry: Entry, where: string, env: NodeJS.ProcessEnv): GraphAuthConfig {

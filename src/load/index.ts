@@ -90,3 +90,12 @@ export type { FollowUpMarks } from "./follow-up-marks.ts";
 export { TableStatistics, DATA_TABLES, ANALYZE_MIN_ROWS } from "./table-statistics.ts";
 export type { DataTable } from "./table-statistics.ts";
 export { DEFAULT_TENANT, TENANT_NAME_PATTERN } from "./tenants.ts";
+export {
+  finalBatchStatus,
+  planRun,
+  recordBatchAttempt,
+  runningWorkersRun,
+  runProgress,
+  runTotals,
+} from "./run-jobs.ts";
+export type { BatchAttempt, RunProgress, RunTotals } from "./run-jobs.ts";

@@ -354,7 +354,7 @@ export interface SyncWorkersTable {
   process_id: string;
   host: string;
   pid: number;
-  worker_ids: ColumnType<string[], string[] | undefined, string[]>;
+  pool_ids: ColumnType<string[], string[] | undefined, string[]>;
   concurrency: number;
   dead_after_seconds: number;
   started_at: DefaultTimestamptz;

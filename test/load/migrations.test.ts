@@ -311,7 +311,7 @@ const NEW_TABLES: Record<string, { key: string[]; columns: Record<string, string
       process_id: "uuid",
       host: "text",
       pid: "int4",
-      worker_ids: "_text",
+      pool_ids: "_text",
       concurrency: "int4",
       dead_after_seconds: "int4",
       started_at: "timestamptz",
