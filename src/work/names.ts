@@ -17,8 +17,11 @@ export type TaskName = (typeof TASKS)[keyof typeof TASKS];
 
 const PREFIX = "teams-chat-sync";
 
+/** What every tenant queue's name starts with (the tenant's name follows). */
+export const TENANT_QUEUE_PREFIX = `${PREFIX}/tenant/`;
+
 export function tenantQueue(tenant: string): string {
-  return `${PREFIX}/tenant/${tenant}`;
+  return `${TENANT_QUEUE_PREFIX}${tenant}`;
 }
 
 /** The tenant's next run: queued again while it waits, the request replaces the queued one. */
@@ -32,10 +35,4 @@ export function batchJobKey(runId: number, batch: number): string {
 
 export function finishJobKey(runId: number): string {
   return `${PREFIX}/run/${runId}/finish`;
-}
-
-/** The tenant of a queue name, or null for a queue that is not ours. */
-export function queueTenant(queueName: string | null): string | null {
-  const head = `${PREFIX}/tenant/`;
-  return queueName?.startsWith(head) ? queueName.slice(head.length) : null;
 }

@@ -104,3 +104,16 @@ export function finishedFor(tenants: readonly string[]): (runs: RunRow[]) => boo
       runs.some((r) => r.tenant === t && r.executor === "workers" && r.status !== "running"),
     );
 }
+
+/** Empties graphile-worker's jobs and queues (when its schema exists), as reset() does teams. */
+export async function clearQueue(db: Kysely<Database>): Promise<void> {
+  await sql`
+    do $$
+    begin
+      if to_regclass('graphile_worker._private_jobs') is not null then
+        delete from graphile_worker._private_jobs;
+        delete from graphile_worker._private_job_queues;
+      end if;
+    end
+    $$`.execute(db);
+}

@@ -9,7 +9,13 @@ import { enqueueRuns } from "../../src/work/enqueue.ts";
 import { runRequest } from "../../src/work/payloads.ts";
 import { syncOptions, useSimWarehouse, useSimulators } from "../support/sim-warehouse.ts";
 import { expectTenantsWarehouse } from "../support/tenants-truth.ts";
-import { finishedFor, simWorkContext, startWorker, waitForRuns } from "../support/workers.ts";
+import {
+  clearQueue,
+  finishedFor,
+  simWorkContext,
+  startWorker,
+  waitForRuns,
+} from "../support/workers.ts";
 
 const warehouse = useSimWarehouse();
 const simulator = useSimulators({ users: 7 });
@@ -21,6 +27,7 @@ afterEach(async () => {
 describe("runs of the workers", () => {
   it("split each tenant's users into batch jobs and finish each run once, converged", async () => {
     await warehouse.reset();
+    await clearQueue(warehouse.db);
     const sims = { default: await simulator({ seed: 31 }), north: await simulator({ seed: 32 }) };
     const ctx = simWorkContext(warehouse.db, warehouse.url, sims);
     for (let i = 0; i < 2; i++) stops.push(startWorker(ctx).stop);
