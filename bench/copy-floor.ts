@@ -22,6 +22,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
 import { from as copyFrom, to as copyTo } from "pg-copy-streams";
+import { systemSleep } from "../src/runtime.ts";
 import type { Simulator } from "../src/sim/index.ts";
 import type { LoadReplayResult } from "./load-replay-child.ts";
 import {
@@ -143,7 +144,7 @@ async function untilAutovacuumIdle(client: pg.Client): Promise<void> {
       "select count(*)::int as n from pg_stat_activity where backend_type = 'autovacuum worker'",
     );
     if ((rows[0]?.n ?? 0) === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await systemSleep(500);
   }
   log("copy floor: autovacuum still busy after two minutes; replaying anyway");
 }

@@ -6,6 +6,7 @@
  * /users and pending-operation polls come from the simulator's per-route counters.
  */
 import pg from "pg";
+import { systemSleep } from "../src/runtime.ts";
 import type { Simulator } from "../src/sim/index.ts";
 import { DATA_TABLES, log, runChildSync, type Figures } from "./support.ts";
 
@@ -87,7 +88,7 @@ async function tableStats(databaseUrl: string): Promise<TableStats> {
         );
       }
       last = current;
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await systemSleep(500);
     }
     throw new Error("pg_stat_user_tables did not settle within 10 s");
   } finally {

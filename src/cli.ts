@@ -33,7 +33,7 @@ try {
   process.exitCode = exitCodeFor(error);
 }
 
-/** One line on stderr that says what failed and what to do; the exit code of DESIGN.md. */
+/** One line on stderr that says what failed and what to do; the exit code of docs/design.md. */
 function exitCodeFor(error: unknown): number {
   if (error instanceof InvalidArgumentError) {
     // Raised by an action (commander prints the ones it raises itself).

@@ -3,13 +3,11 @@ import v8 from "node:v8";
 /**
  * How far V8 may let the heap grow past what the last full collection found alive, in
  * percent. V8's own choice goes up to 4x on a machine with memory to spare, so RSS
- * followed the allocation rate rather than what a run keeps: about 550 MB for a
- * 30,000-chat sync. Since a sync keeps only its batches in flight alive (35-60 MB on that
- * sync, measured with --trace-gc), the factor is what decides its peak: 20% peaks at about
- * 220 MB (190 MB for 3,000 chats), 30% at 230, 50% at 240, for 1.07x the wall time of 50%
- * unthrottled and 0.93-0.95 of Graph's ceiling throttled either way (bench/rss.ts,
- * bench/ceiling.ts). Unlike a heap cap (--max-old-space-size), a growth factor cannot make
- * a larger tenant run out of memory.
+ * followed the allocation rate rather than what a run keeps. A sync keeps only its
+ * batches in flight alive, a small heap, so the factor is what decides its peak; a low
+ * one costs a little wall time unthrottled and nothing against Graph's limits (figures
+ * in docs/decisions.md, measured by bench/rss.ts and bench/ceiling.ts). Unlike a heap cap
+ * (--max-old-space-size), a growth factor cannot make a larger tenant run out of memory.
  */
 export const HEAP_GROWING_PERCENT = 20;
 

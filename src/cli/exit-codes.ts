@@ -1,4 +1,4 @@
-/** The exit codes of DESIGN.md: relied on by cron wrappers and checks outside the repo. */
+/** The exit codes of docs/design.md: relied on by cron wrappers and checks outside the repo. */
 export const EXIT = Object.freeze({
   ok: 0,
   fatal: 1,

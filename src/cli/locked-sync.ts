@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
-import type { Database, RetryPolicy, Sleep } from "../load/index.ts";
+import type { Database, DatabaseRetryPolicy } from "../load/index.ts";
 import { DEFAULT_TENANT } from "../load/tenants.ts";
+import type { Sleep } from "../runtime.ts";
 import { acquireRunLock, runLockName, type RunLockTiming } from "../schedule/index.ts";
 import type { GraphSource } from "../sync/ports.ts";
 import type { SyncOptions } from "../sync/options.ts";
@@ -19,7 +20,7 @@ export interface LockedSyncIo {
   /** Lock heartbeat and takeover grace (tests shorten them). */
   readonly lockTiming?: Partial<RunLockTiming>;
   /** The warehouse's retry policy for transient database errors (tests shorten it). */
-  readonly retry?: { readonly policy?: RetryPolicy; readonly sleep?: Sleep };
+  readonly retry?: { readonly policy?: DatabaseRetryPolicy; readonly sleep?: Sleep };
   /** The tenant synced (default `default`): its run lock, its runs, watermarks and viewpoints. */
   readonly tenant?: string;
 }

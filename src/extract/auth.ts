@@ -7,11 +7,11 @@ import {
   type TokenCredential,
 } from "@azure/identity";
 import { AuthError } from "../errors.ts";
+import { systemNow, type Now } from "../runtime.ts";
 import { isMicrosoftAuthorityHost } from "./cloud.ts";
 import type { GraphAuth } from "./graph-config.ts";
-import { redact, revealsSecret } from "./redact.ts";
+import { maskKnownSecrets, revealsSecret } from "./known-secrets.ts";
 import { cleanResponseText, showsCredential } from "./response-text.ts";
-import { systemNow, type Now } from "./runtime.ts";
 
 export interface TokenProvider {
   getToken(): Promise<string>;
@@ -159,7 +159,11 @@ function authError(auth: CredentialAuth, error: unknown): AuthError {
   const secrets = auth.kind === "clientSecret" ? [auth.clientSecret] : [];
   const detail = error instanceof Error ? error.message : String(error);
   // The authority's answer is quoted: it may echo the secret or the client assertion.
-  const reason = cleanResponseText(redact(detail, secrets).split("\n")[0] ?? "", secrets, 500);
+  const reason = cleanResponseText(
+    maskKnownSecrets(detail, secrets).split("\n")[0] ?? "",
+    secrets,
+    500,
+  );
   // MSAL's code alone does not say that the authority itself was unusable.
   const hint = reason.includes("endpoints_resolution_error")
     ? " (could not read the authority's OpenID metadata: is the authority host right, " +

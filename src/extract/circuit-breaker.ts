@@ -1,6 +1,6 @@
 import { setMaxListeners } from "node:events";
 import { GraphUnavailableError } from "../errors.ts";
-import type { Now } from "./runtime.ts";
+import type { Now } from "../runtime.ts";
 
 /**
  * When Graph counts as down. Both must hold, so a short outage costs retries and not the

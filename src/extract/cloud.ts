@@ -1,6 +1,6 @@
 /**
  * Graph roots of the Microsoft clouds and the Entra authority each one trusts
- * (shared/GRAPH.md, "Auth"). Anything else (the simulator, a proxy) has no known
+ * (docs/graph.md, "Auth"). Anything else (the simulator, a proxy) has no known
  * authority, so credential auth there needs an explicit authority host.
  */
 const authorityByGraphHost: ReadonlyMap<string, string> = new Map([

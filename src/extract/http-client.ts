@@ -11,8 +11,8 @@ import {
   type GraphResponse,
 } from "./graph-request.ts";
 import { requireGraphOrigin } from "./graph-urls.ts";
+import { maskKnownSecrets } from "./known-secrets.ts";
 import type { RateLimiter } from "./rate-limiter.ts";
-import { redact } from "./redact.ts";
 import {
   classifyFailure,
   DEFAULT_MAX_THROTTLED,
@@ -20,14 +20,14 @@ import {
   type Classification,
 } from "./retry-policy.ts";
 import {
-  silentLogger,
   systemNow,
+  systemRandom,
   systemSleep,
-  type ExtractLogger,
   type Now,
   type Random,
   type Sleep,
-} from "./runtime.ts";
+} from "../runtime.ts";
+import { silentLogger, type ExtractLogger } from "./logger.ts";
 import { sendOnce, type FailedAttempt, type SendOnceDeps } from "./send-once.ts";
 import { fetchTransport, undiciTransport, type GraphTransport } from "./transport.ts";
 
@@ -99,7 +99,7 @@ export function createGraphHttpClient(
   // A request waiting for the limiter fails as soon as the breaker opens.
   const deps = { ...injected, limiter: breakerAware(injected.limiter, breaker) };
   const sleep = deps.sleep ?? systemSleep;
-  const random = deps.random ?? Math.random;
+  const random = deps.random ?? systemRandom;
   const logger = deps.logger ?? silentLogger;
   const policy = settings.retry;
   const sendDeps: SendOnceDeps = {
@@ -250,14 +250,14 @@ function toError(
     ? `: ${failed.graph.code}: ${failed.graph.message ?? ""}`
     : "";
   const message = `GET ${url.href} failed (${verdict.reason}${graphSays}; ${ids})`;
-  return new GraphHttpError(redact(message, [failed.token]), {
+  return new GraphHttpError(maskKnownSecrets(message, [failed.token]), {
     ...context,
     status: failed.status,
     method: "GET",
     url: url.href,
     requestId: failed.requestId,
     clientRequestId: failed.clientRequestId,
-    graphCode: failed.graph?.code && redact(failed.graph.code, [failed.token]),
+    graphCode: failed.graph?.code && maskKnownSecrets(failed.graph.code, [failed.token]),
     retryable: verdict.retryable,
     retryAfterMs: failed.retryAfterMs,
   });

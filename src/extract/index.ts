@@ -8,14 +8,14 @@ import { listUsers } from "./list-users.ts";
 import type { GraphPage } from "./paginate.ts";
 import { createRateLimiter, type RateLimiter } from "./rate-limiter.ts";
 import {
-  silentLogger,
+  monotonicNow,
   systemNow,
   systemSleep,
-  type ExtractLogger,
   type Now,
   type Random,
   type Sleep,
-} from "./runtime.ts";
+} from "../runtime.ts";
+import { silentLogger, type ExtractLogger } from "./logger.ts";
 import type { StreamContext } from "./stream-context.ts";
 import type { ServerTime } from "./http-client.ts";
 import type { GraphTransport } from "./transport.ts";
@@ -57,7 +57,7 @@ export {
   parseRetryAfter,
 } from "./retry-policy.ts";
 export type { Classification, Failure, RetryPolicy } from "./retry-policy.ts";
-export type { ExtractLogger, Now, Random, Sleep } from "./runtime.ts";
+export type { ExtractLogger } from "./logger.ts";
 export type { StreamContext } from "./stream-context.ts";
 export type { GraphCall, PathPart } from "./graph-call.ts";
 export { callPages, getObject, getUserId, listAll, listUserChats, listUsers };
@@ -100,8 +100,6 @@ export interface GraphExtractor {
   serverTime(): Readonly<ServerTime>;
 }
 
-const performanceNow: Now = () => performance.now();
-
 export function createGraphExtractor(
   config: GraphConfig,
   deps: GraphExtractorDeps = {},
@@ -117,7 +115,7 @@ export function createGraphExtractor(
       now,
     });
   // A monotonic clock: a wall clock stepped back would stall every pacer for as long.
-  const limiter = createRateLimiter(config.rateLimits, { now: deps.now ?? performanceNow, sleep });
+  const limiter = createRateLimiter(config.rateLimits, { now: deps.now ?? monotonicNow, sleep });
   const http = createGraphHttpClient(config, {
     tokenProvider,
     limiter,

@@ -5,7 +5,7 @@ import type { StreamContext } from "./stream-context.ts";
 /**
  * One user's chats, a page (at most 50, Graph's `$top` ceiling) at a time, as Graph sent
  * them: the normalizers validate. The expands bring the first 25 members and the last
- * message preview, which only this call returns (shared/GRAPH.md).
+ * message preview, which only this call returns (docs/graph.md, "Chats").
  */
 export function listUserChats(
   ctx: StreamContext,

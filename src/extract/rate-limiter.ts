@@ -7,7 +7,7 @@ import {
   type RateLimitKeyKind,
   type RateLimitScope,
 } from "./rate-limits.ts";
-import type { Now, Sleep } from "./runtime.ts";
+import type { Now, Sleep } from "../runtime.ts";
 
 /** What a request counts against: its call's budget, and its user's or chat's share of it. */
 export interface RateLimitTarget {
@@ -30,8 +30,9 @@ export interface RateLimiter {
 
 /**
  * How much of a late grant's lateness a pacer keeps (see Pacer): about the event-loop lag
- * a busy sync sees (tens of ms while it parses pages and loads rows). Smaller, late timers
- * cost a third of the rate at 300/s; the bunches it allows are at most 25 ms worth.
+ * a busy sync sees (tens of ms while it parses pages and loads rows). With less, late
+ * timers cost a high rate a good share of itself (docs/decisions.md); the bunches it
+ * allows are at most this many ms worth.
  */
 const catchUpMs = 25;
 

@@ -1,4 +1,4 @@
-import { redact } from "./redact.ts";
+import { maskKnownSecrets } from "./known-secrets.ts";
 
 /**
  * Cleaning of the strings a response gives us (header values, Graph's error code and
@@ -27,7 +27,7 @@ export function cleanResponseText(
   secrets: readonly (string | undefined)[],
   maxLength = defaultCleanLength,
 ): string {
-  const cleaned = redact(text.replace(unshowable, ""), secrets)
+  const cleaned = maskKnownSecrets(text.replace(unshowable, ""), secrets)
     .replace(bearerCredential, "$1 [redacted]")
     .replace(jwt, "[redacted-jwt]");
   if (cleaned.length <= maxLength) return cleaned;

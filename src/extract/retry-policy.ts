@@ -1,4 +1,4 @@
-import type { Random } from "./runtime.ts";
+import type { Random } from "../runtime.ts";
 
 export interface RetryPolicy {
   /** Attempts in all, the first included (429s aside, see maxThrottledAttempts). */

@@ -1,10 +1,11 @@
+import type { Now } from "../runtime.ts";
 import type { TokenProvider } from "./auth.ts";
 import { parseGraphErrorBody, type GraphErrorDetails } from "./graph-error-body.ts";
 import { logContext, type GraphRequestOptions, type GraphResponse } from "./graph-request.ts";
+import type { ExtractLogger } from "./logger.ts";
 import { discard, readBody, type BodyLimits } from "./response-body.ts";
 import { cleanError, cleanerFor, type CleanText } from "./response-text.ts";
 import { parseRetryAfter, type Failure } from "./retry-policy.ts";
-import type { ExtractLogger, Now } from "./runtime.ts";
 import type { GraphTransport } from "./transport.ts";
 
 export interface SendOnceDeps {

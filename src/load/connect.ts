@@ -1,6 +1,6 @@
-import { Kysely, PostgresDialect } from "kysely";
+import { Kysely } from "kysely";
 import pg from "pg";
-import { prepareMarkedStatements } from "./prepared-statements.ts";
+import { NamedStatementDialect } from "./named-statement-driver.ts";
 import type { Database } from "./schema.ts";
 
 export interface DatabaseOptions {
@@ -12,7 +12,7 @@ export interface DatabaseOptions {
   readonly applicationName?: string;
   /**
    * Run the loader's hot statements as named prepared statements (default true); off for
-   * poolers that lose them between transactions (see prepared-statements.ts).
+   * poolers that lose them between transactions (see named-statement.ts).
    */
   readonly preparedStatements?: boolean;
   /** Errors of idle pooled connections (server restart...); the pool drops those clients. */
@@ -59,9 +59,8 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): OpenDa
   const prepared = options.preparedStatements ?? true;
   pool.on("connect", (client) => {
     client.on("error", () => undefined);
-    if (prepared) prepareMarkedStatements(client);
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new NamedStatementDialect(pool, prepared) });
   return {
     db,
     close: () => db.destroy(),

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from "kysely";
 import { toJsonParam } from "./json-param.ts";
 import type { FollowUpLoad } from "./loads.ts";
-import { PREPARED } from "./prepared-statements.ts";
+import { executeNamed } from "./named-statement.ts";
 import type { Database } from "./schema.ts";
 
 /** Per follow-up stream, the lastUpdatedDateTime (as sent) its rows were last loaded at. */
@@ -68,11 +68,16 @@ export async function writeFollowUpMarks(
     (s) =>
       sql`(m.row ? ${sql.lit(s)} and c.${sql.ref(markColumn(s))} is distinct from m.row ->> ${sql.lit(s)})`,
   );
-  const result = await sql`${sql.raw(PREPARED)}
+  // One statement text per set of streams, so one name per set.
+  const result = await executeNamed(
+    db,
+    `update_follow_up_marks_${streams.join("_")}`,
+    sql`
     update teams.chats c
        set ${sql.join(set)}
       from jsonb_array_elements(${toJsonParam(rows)}::jsonb) as m(row)
      where c.chat_id = m.row ->> 'chat_id'
-       and (${sql.join(moved, sql` or `)})`.execute(db);
+       and (${sql.join(moved, sql` or `)})`,
+  );
   return Number(result.numAffectedRows ?? 0);
 }

@@ -15,7 +15,7 @@ export {
 } from "./retryable.ts";
 export { checkRunFence, fencedTransaction, RunLockLostError } from "./run-fence.ts";
 export type { RunFence } from "./run-fence.ts";
-export type { RetryHooks, RetryPolicy, RetryRule, Sleep } from "./retryable.ts";
+export type { DatabaseRetryPolicy, RetryHooks, RetryRule } from "./retryable.ts";
 export { loadChatBatch } from "./load-chat-batch.ts";
 export type { LoadOptions } from "./load-chat-batch.ts";
 export { loadUserRows } from "./load-user-rows.ts";
@@ -56,7 +56,7 @@ export {
 export type {
   FailingUser,
   FailureSummary,
-  RunSummary,
+  RunRow,
   StatusOverview,
   StatusSummary,
   UserWatermarkStatus,
@@ -79,7 +79,7 @@ export type { UpsertOptions, WriteCount } from "./upsert-rows.ts";
 export { markRemovedMembers } from "./mark-removed-members.ts";
 export { markRemovedUserChats } from "./mark-removed-user-chats.ts";
 export { insertRejects } from "./insert-rejects.ts";
-export { redactSecrets } from "./redact.ts";
+export { scrubErrorText } from "./scrub-error-text.ts";
 export type { Database, RunStatus, RunTrigger, RunUserStatus } from "./schema.ts";
 export { startEmbeddedPostgres } from "./embedded-postgres.ts";
 export type { EmbeddedPostgresOptions, RunningPostgres } from "./embedded-postgres.ts";

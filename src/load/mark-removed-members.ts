@@ -1,7 +1,7 @@
 import { sql, type Kysely } from "kysely";
 import type { ChatMemberRow } from "../normalize/rows.ts";
 import type { Database } from "./schema.ts";
-import { PREPARED } from "./prepared-statements.ts";
+import { executeNamed } from "./named-statement.ts";
 
 /**
  * For chats whose complete member list is known, marks the active members absent from
@@ -24,7 +24,10 @@ export async function markRemovedMembers(
       presentMemberships.push(m.membership_id);
     }
   }
-  const { rows } = await sql<{ removed: number }>`${sql.raw(PREPARED)}
+  const { rows } = await executeNamed(
+    db,
+    "mark_removed_members",
+    sql<{ removed: number }>`
     with present as (
       select * from unnest(${presentChats}::text[], ${presentMemberships}::text[])
         as p(chat_id, membership_id)
@@ -44,6 +47,7 @@ export async function markRemovedMembers(
       where t.chat_id = g.chat_id and t.membership_id = g.membership_id
       returning 1
     )
-    select count(*)::int as removed from removed`.execute(db);
+    select count(*)::int as removed from removed`,
+  );
   return rows[0]?.removed ?? 0;
 }

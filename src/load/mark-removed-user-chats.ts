@@ -1,12 +1,13 @@
 import { sql, type Kysely } from "kysely";
 import type { Database } from "./schema.ts";
-import { PREPARED } from "./prepared-statements.ts";
+import { executeNamed } from "./named-statement.ts";
 
 /**
  * After a user's complete listing: the user's active chats absent from it get
  * removed_at = at, keeping their last viewpoint. Returns how many. An anti-join on the
  * listed ids rather than `chat_id <> all(ids)`: Postgres planned that by estimating each
- * of the ids against the column's statistics, 2.8 ms a user to plan a 0.1 ms update.
+ * of the ids against the column's statistics, which cost far more than the update
+ * itself (docs/decisions.md).
  */
 export async function markRemovedUserChats(
   db: Kysely<Database>,
@@ -14,7 +15,10 @@ export async function markRemovedUserChats(
   listedChatIds: readonly string[],
   at: Date,
 ): Promise<number> {
-  const { rows } = await sql<{ removed: number }>`${sql.raw(PREPARED)}
+  const { rows } = await executeNamed(
+    db,
+    "mark_removed_user_chats",
+    sql<{ removed: number }>`
     with removed as (
       update teams.user_chats set removed_at = ${at}::timestamptz
       where user_id = ${userId}
@@ -24,6 +28,7 @@ export async function markRemovedUserChats(
           where listed.chat_id = user_chats.chat_id)
       returning 1
     )
-    select count(*)::int as removed from removed`.execute(db);
+    select count(*)::int as removed from removed`,
+  );
   return rows[0]?.removed ?? 0;
 }

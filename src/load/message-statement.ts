@@ -1,4 +1,4 @@
-import { PREPARED } from "./prepared-statements.ts";
+import type { NamedText } from "./named-statement.ts";
 
 /**
  * The SQL of a chat-message batch: one statement upserts the messages and returns those
@@ -116,8 +116,8 @@ export interface PartCounts {
   readonly deleted: number;
 }
 
-const messageSql = new Map<boolean, string>();
-const partSql = new Map<string, string>();
+const messageStatements = new Map<boolean, NamedText>();
+const partStatements = new Map<string, NamedText>();
 
 /**
  * $1 messages (jsonb), $2 seen_at; returns the messages inserted or changed.
@@ -125,10 +125,16 @@ const partSql = new Map<string, string>();
  * written nor locked (false when the messages are known new: the probe could find
  * nothing and would cost an index lookup per row).
  */
-export function messageUpsertSql(probe: boolean): string {
-  let text = messageSql.get(probe);
-  if (text === undefined) messageSql.set(probe, (text = buildMessageUpsert(probe)));
-  return text;
+export function messageUpsert(probe: boolean): NamedText {
+  let statement = messageStatements.get(probe);
+  if (statement === undefined) {
+    statement = {
+      name: probe ? "upsert_chat_messages" : "upsert_chat_messages_new",
+      text: buildMessageUpsert(probe),
+    };
+    messageStatements.set(probe, statement);
+  }
+  return statement;
 }
 
 /**
@@ -136,10 +142,13 @@ export function messageUpsertSql(probe: boolean): string {
  * existed before (jsonb `[{chat_id, message_id}]`): their parts absent from $1 are
  * deleted. Returns one row of counts.
  */
-export function partSetSql(spec: TableSpec): string {
-  let text = partSql.get(spec.table);
-  if (text === undefined) partSql.set(spec.table, (text = buildPartSet(spec)));
-  return text;
+export function partSet(spec: TableSpec): NamedText {
+  let statement = partStatements.get(spec.table);
+  if (statement === undefined) {
+    statement = { name: `set_${spec.table}`, text: buildPartSet(spec) };
+    partStatements.set(spec.table, statement);
+  }
+  return statement;
 }
 
 function buildMessageUpsert(probe: boolean): string {
@@ -147,7 +156,7 @@ function buildMessageUpsert(probe: boolean): string {
   const data = names.filter((c) => !MESSAGES.key.includes(c));
   const unchanged = `e.chat_id = v.chat_id and e.message_id = v.message_id
           and row(${list("e.", data)}) is not distinct from row(${list("v.", data)})`;
-  return `${PREPARED}
+  return `
     insert into teams.chat_messages as t (${names.join(", ")}, first_seen_at, last_seen_at)
     select ${list("v.", names)}, s.seen_at, s.seen_at
     from rows from (jsonb_to_recordset($1::jsonb) as (${typed(MESSAGES)}))
@@ -165,7 +174,7 @@ function buildPartSet(spec: TableSpec): string {
   const names = Object.keys(spec.columns);
   const data = names.filter((c) => !spec.key.includes(c));
   const sameKey = spec.key.map((k) => `p.${k} = t.${k}`).join(" and ");
-  return `${PREPARED}
+  return `
     with p as (
       select * from rows from (jsonb_to_recordset($1::jsonb) as (${typed(spec)}))
         with ordinality as p(${names.join(", ")}, ord)

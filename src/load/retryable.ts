@@ -1,5 +1,5 @@
-import { setTimeout as delay } from "node:timers/promises";
 import { DatabaseError, type ErrorContext } from "../errors.ts";
+import { systemRandom, systemSleep, type Random, type Sleep } from "../runtime.ts";
 
 /** How long to wait before trying again after a retryable database error. */
 export interface RetryRule {
@@ -122,14 +122,13 @@ export function classifyDatabaseError(error: unknown, context: ErrorContext = {}
   });
 }
 
-export interface RetryPolicy {
+/** How often a database operation is tried (the HTTP side has extract's RetryPolicy). */
+export interface DatabaseRetryPolicy {
   /** Attempts in all, the first included; 1 means no retry. */
   readonly maxAttempts: number;
 }
 
-export const DEFAULT_DATABASE_RETRY: RetryPolicy = Object.freeze({ maxAttempts: 5 });
-
-export type Sleep = (ms: number) => Promise<void>;
+export const DEFAULT_DATABASE_RETRY: DatabaseRetryPolicy = Object.freeze({ maxAttempts: 5 });
 
 export interface RetryHooks {
   /** Before each wait: the error, the attempt that failed (1-based), the wait, and why. */
@@ -139,12 +138,10 @@ export interface RetryHooks {
     delayMs: number,
     rule: RetryRule,
   ) => void;
-  /** [0, 1); injected so tests get fixed delays. */
-  readonly random?: () => number;
+  /** Injected so tests get fixed delays. */
+  readonly random?: Random;
   readonly context?: ErrorContext;
 }
-
-const realSleep: Sleep = (ms) => delay(ms);
 
 /**
  * Runs `fn` (given the 1-based attempt number), retrying it after retryable database
@@ -154,11 +151,11 @@ const realSleep: Sleep = (ms) => delay(ms);
  */
 export async function withRetry<T>(
   fn: (attempt: number) => Promise<T>,
-  policy: RetryPolicy = DEFAULT_DATABASE_RETRY,
-  sleep: Sleep = realSleep,
+  policy: DatabaseRetryPolicy = DEFAULT_DATABASE_RETRY,
+  sleep: Sleep = systemSleep,
   hooks: RetryHooks = {},
 ): Promise<T> {
-  const random = hooks.random ?? Math.random;
+  const random = hooks.random ?? systemRandom;
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn(attempt);

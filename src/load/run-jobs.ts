@@ -1,5 +1,5 @@
 import { sql, type Kysely } from "kysely";
-import { redactSecrets } from "./redact.ts";
+import { scrubErrorText } from "./scrub-error-text.ts";
 import type { Database, RunJobStatus } from "./schema.ts";
 
 /**
@@ -81,7 +81,7 @@ export async function recordBatchAttempt(
       throttled: attempt.throttled,
       rows_written: attempt.rowsWritten,
       rejects: attempt.rejects,
-      error: attempt.error === null ? null : redactSecrets(attempt.error),
+      error: attempt.error === null ? null : scrubErrorText(attempt.error),
       job_id: attempt.jobId,
       worker_id: attempt.workerId,
       host: attempt.host,

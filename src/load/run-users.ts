@@ -1,5 +1,5 @@
 import { sql, type Kysely } from "kysely";
-import { redactSecrets } from "./redact.ts";
+import { scrubErrorText } from "./scrub-error-text.ts";
 import type { Database } from "./schema.ts";
 
 export interface UserRunOutcome {
@@ -37,7 +37,7 @@ export async function markUserFailed(
   const failed = {
     status: "failed" as const,
     finished_at: sql<Date>`now()`,
-    error: redactSecrets(error),
+    error: scrubErrorText(error),
   };
   await db
     .insertInto("teams.sync_run_users")

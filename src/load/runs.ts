@@ -1,5 +1,5 @@
 import { sql, type Kysely } from "kysely";
-import { redactSecrets } from "./redact.ts";
+import { scrubErrorText } from "./scrub-error-text.ts";
 import type { Database, RunExecutor, RunStatus, RunTrigger } from "./schema.ts";
 import { toJsonParam } from "./json-param.ts";
 
@@ -87,7 +87,7 @@ export async function finishRun(
         ...input.counts,
         status: input.status,
         finished_at: input.finishedAt ?? sql<Date>`now()`,
-        error: input.error == null ? null : redactSecrets(input.error),
+        error: input.error == null ? null : scrubErrorText(input.error),
       })
       .where("run_id", "=", runId)
       .execute();
@@ -119,7 +119,7 @@ export async function recordFailure(db: Kysely<Database>, input: FailureInput): 
     user_id: input.userId ?? null,
     stream: input.stream ?? null,
     http_status: input.httpStatus ?? null,
-    error: redactSecrets(input.error),
+    error: scrubErrorText(input.error),
     error_code: input.errorCode ?? null,
     request_id: input.requestId ?? null,
   };

@@ -2,7 +2,7 @@ import type { ColumnType, Generated } from "kysely";
 import type { Json, JsonObject } from "../normalize/rows.ts";
 
 /**
- * The warehouse as Kysely sees it (schema `teams`, see migrations/ and DESIGN.md).
+ * The warehouse as Kysely sees it (schema `teams`, see migrations/ and docs/design.md).
  * Table keys are schema-qualified so every query names its schema.
  */
 

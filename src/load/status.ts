@@ -4,7 +4,8 @@ import type { Database, RunStatus, RunTrigger } from "./schema.ts";
 /** Queries behind the `status` command. Deciding whether a "running" run is alive
  * (its pid on its host) is the caller's business: these return rows as stored. */
 
-export interface RunSummary {
+/** A row of sync_runs as `status` shows it (the run's own summary is sync's RunSummary). */
+export interface RunRow {
   readonly run_id: number;
   readonly trigger: RunTrigger;
   readonly status: RunStatus;
@@ -27,7 +28,7 @@ export interface RunSummary {
   readonly host: string | null;
 }
 
-function runSummaries(db: Kysely<Database>) {
+function runRows(db: Kysely<Database>) {
   return db
     .selectFrom("teams.sync_runs as r")
     .select([
@@ -58,13 +59,13 @@ function runSummaries(db: Kysely<Database>) {
 }
 
 /** The last `limit` runs, newest first. */
-export async function recentRuns(db: Kysely<Database>, limit = 10): Promise<RunSummary[]> {
-  return runSummaries(db).orderBy("r.run_id", "desc").limit(limit).execute();
+export async function recentRuns(db: Kysely<Database>, limit = 10): Promise<RunRow[]> {
+  return runRows(db).orderBy("r.run_id", "desc").limit(limit).execute();
 }
 
 /** Runs recorded as running (alive, or crashed without finishing). */
-export async function runsInProgress(db: Kysely<Database>): Promise<RunSummary[]> {
-  return runSummaries(db).where("r.status", "=", "running").orderBy("r.run_id", "desc").execute();
+export async function runsInProgress(db: Kysely<Database>): Promise<RunRow[]> {
+  return runRows(db).where("r.status", "=", "running").orderBy("r.run_id", "desc").execute();
 }
 
 export interface FailureSummary {
@@ -149,8 +150,8 @@ export async function userWatermarks(
 
 export interface WarehouseStatus {
   readonly summary: StatusSummary;
-  readonly runs: RunSummary[];
-  readonly inProgress: RunSummary[];
+  readonly runs: RunRow[];
+  readonly inProgress: RunRow[];
   readonly lastRunFailures: FailureSummary[];
   /** Every user whose newest finished attempt failed, longest failing first. */
   readonly failingUsers: FailingUser[];
@@ -175,8 +176,8 @@ export async function readStatus(
 
 export interface StatusOverview {
   readonly summary: StatusSummary;
-  readonly runs: RunSummary[];
-  readonly inProgress: RunSummary[];
+  readonly runs: RunRow[];
+  readonly inProgress: RunRow[];
   /** The `users` longest failing (all when `users` is not given). */
   readonly failingUsers: FailingUser[];
   /** The chats watermarks of the `users` users synced longest ago (all without `users`). */
@@ -232,13 +233,13 @@ export interface StatusSummary {
   /** How far the stalest user's last sync lies behind now; null if it never synced. */
   readonly lag_seconds: number | null;
   /** The newest run that is not running. */
-  readonly last_run: RunSummary | null;
+  readonly last_run: RunRow | null;
   readonly in_progress_run_ids: number[];
 }
 
 async function statusSummary(
   db: Kysely<Database>,
-  inProgress: readonly RunSummary[],
+  inProgress: readonly RunRow[],
 ): Promise<StatusSummary> {
   const { rows } = await sql<{
     users_known: number;
@@ -269,7 +270,7 @@ async function statusSummary(
     users_with_watermark: 0,
   };
   const [stalest] = await userWatermarks(db, { stream: "chats", limit: 1 });
-  const [lastRun] = await runSummaries(db)
+  const [lastRun] = await runRows(db)
     .where("r.status", "<>", "running")
     .orderBy("r.run_id", "desc")
     .limit(1)

@@ -17,8 +17,8 @@ export type DataTable = (typeof DATA_TABLES)[number];
 
 /**
  * The columns the loader's statements look rows up by (keys, the removal markers): only
- * they are analyzed, which spares sampling the raw JSON (an ANALYZE of every column of
- * chat_members took 0.7 s). Autovacuum still analyzes whole tables later: a column list
+ * they are analyzed, which spares sampling the raw JSON, most of a whole-table ANALYZE's
+ * time (docs/decisions.md). Autovacuum still analyzes whole tables later: a column list
  * does not reset its change counter.
  */
 const LOOKUP_COLUMNS: Record<DataTable, readonly string[]> = {
@@ -42,8 +42,7 @@ export const ANALYZE_MIN_ROWS = 1_000;
  * A first backfill fills an empty warehouse in minutes, faster than autovacuum's analyze
  * follows (it looks once a minute, then waits for 10% of the rows to change). Until it
  * does, Postgres plans the loader's key lookups with the estimates of an empty table and
- * picks sequential scans: measured on 49,100 member rows, marking the removed members of
- * a batch of chats took 30 ms instead of 1.2 ms, a cost that grows with the table. So a
+ * picks sequential scans, whose cost grows with the table (docs/decisions.md). So a
  * table is analyzed whenever this process has inserted as many rows into it as it held
  * at its last analyze (and at least ANALYZE_MIN_ROWS): a handful of ANALYZEs per table in
  * a backfill, none in a nightly run that adds a few rows.

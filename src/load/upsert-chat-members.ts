@@ -4,6 +4,7 @@ import type { Database } from "./schema.ts";
 import { upsertRows, type UpsertOptions, type UpsertSpec, type WriteCount } from "./upsert-rows.ts";
 
 export const CHAT_MEMBERS: UpsertSpec<ChatMemberRow> = {
+  name: "upsert_chat_members",
   table: "chat_members",
   key: ["chat_id", "membership_id"],
   columns: {

@@ -1,17 +1,18 @@
-import { CompiledQuery, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
 import type { NormalizedChatMessage } from "../normalize/rows.ts";
 import { toJsonParam } from "./json-param.ts";
 import {
   ATTACHMENTS,
   MENTIONS,
   MESSAGES,
-  messageUpsertSql,
-  partSetSql,
+  messageUpsert,
+  partSet,
   REACTIONS,
   type PartCounts,
   type TableSpec,
   type WrittenMessage,
 } from "./message-statement.ts";
+import { executeNamedText } from "./named-statement.ts";
 import type { Database } from "./schema.ts";
 import { dedupeAndSort, type WriteCount } from "./upsert-rows.ts";
 
@@ -75,7 +76,7 @@ export async function upsertChatMessages(
   options: ChatMessageUpsertOptions = {},
 ): Promise<ChatMessageWrites> {
   if (messages.length === 0) return NO_MESSAGE_WRITES;
-  const upsert = messageUpsertSql(options.mayExist ?? true);
+  const upsert = messageUpsert(options.mayExist ?? true);
   const chunkSize = options.chunkSize ?? MESSAGE_CHUNK_SIZE;
   const sorted = dedupeAndSort(
     messages.map((m) => ({ chat_id: m.message.chat_id, message_id: m.message.message_id, m })),
@@ -85,9 +86,7 @@ export async function upsertChatMessages(
   for (let i = 0; i < sorted.length; i += chunkSize) {
     const chunk = sorted.slice(i, i + chunkSize);
     const json = toJsonParam(chunk.map((m) => pick(m.message, MESSAGES.columns)));
-    const { rows: written } = await db.executeQuery<WrittenMessage>(
-      CompiledQuery.raw(upsert, [json, seenAt]),
-    );
+    const { rows: written } = await executeNamedText<WrittenMessage>(db, upsert, [json, seenAt]);
     if (written.length === 0) continue;
     const keys = new Set(written.map((w) => key(w.chat_id, w.message_id)));
     const changed = chunk.filter((m) => keys.has(key(m.message.chat_id, m.message.message_id)));
@@ -145,9 +144,10 @@ async function writeParts<Row extends object>(
   const rows = changed.flatMap(of);
   if (rows.length === 0 && !hadParts) return NO_SET_WRITES;
   const sorted = dedupeAndSort(rows, spec.key as (keyof Row)[]).map((r) => pick(r, spec.columns));
-  const { rows: result } = await db.executeQuery<PartCounts>(
-    CompiledQuery.raw(partSetSql(spec), [toJsonParam(sorted), existed]),
-  );
+  const { rows: result } = await executeNamedText<PartCounts>(db, partSet(spec), [
+    toJsonParam(sorted),
+    existed,
+  ]);
   return result[0] ?? NO_SET_WRITES;
 }
 

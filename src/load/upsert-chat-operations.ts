@@ -4,6 +4,7 @@ import type { Database } from "./schema.ts";
 import { upsertRows, type UpsertOptions, type UpsertSpec, type WriteCount } from "./upsert-rows.ts";
 
 export const CHAT_OPERATIONS: UpsertSpec<ChatOperationRow> = {
+  name: "upsert_chat_operations",
   table: "chat_operations",
   key: ["operation_id"],
   columns: {

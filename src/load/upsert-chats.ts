@@ -4,6 +4,7 @@ import type { Database } from "./schema.ts";
 import { upsertRows, type UpsertOptions, type UpsertSpec, type WriteCount } from "./upsert-rows.ts";
 
 export const CHATS: UpsertSpec<ChatRow> = {
+  name: "upsert_chats",
   table: "chats",
   key: ["chat_id"],
   columns: {

@@ -4,6 +4,7 @@ import type { Database } from "./schema.ts";
 import { upsertRows, type UpsertOptions, type UpsertSpec, type WriteCount } from "./upsert-rows.ts";
 
 export const MESSAGE_PREVIEWS: UpsertSpec<MessagePreviewRow> = {
+  name: "upsert_message_previews",
   table: "message_previews",
   key: ["chat_id", "message_id"],
   columns: {

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from "kysely";
 import { toJsonParam } from "./json-param.ts";
+import { executeNamed } from "./named-statement.ts";
 import type { Database } from "./schema.ts";
-import { PREPARED } from "./prepared-statements.ts";
 
 /** Rows a statement inserted and rows it changed (unchanged rows are neither). */
 export interface WriteCount {
@@ -9,7 +9,7 @@ export interface WriteCount {
   readonly updated: number;
 }
 
-export const NO_WRITES: WriteCount = Object.freeze({ inserted: 0, updated: 0 });
+const NO_ROW_WRITES: WriteCount = Object.freeze({ inserted: 0, updated: 0 });
 
 export function addCounts(a: WriteCount, b: WriteCount): WriteCount {
   return { inserted: a.inserted + b.inserted, updated: a.updated + b.updated };
@@ -20,6 +20,11 @@ export function addCounts(a: WriteCount, b: WriteCount): WriteCount {
  * to its SQL type (the key columns included); the bookkeeping columns are added here.
  */
 export interface UpsertSpec<Row> {
+  /**
+   * The statement's name (named-statement.ts), unique among specs; the variant without
+   * the probe for unchanged rows (`mayExist: false`) is this name with `_new`.
+   */
+  readonly name: string;
   /** Table in schema `teams`. */
   readonly table: string;
   readonly key: readonly (keyof Row & string)[];
@@ -36,7 +41,8 @@ export interface UpsertOptions {
    * just inserted): the statement then skips the probe that filters out unchanged rows,
    * which could find nothing, and goes straight to the insert. The outcome is the same
    * either way (a row that did exist would go through ON CONFLICT … WHERE, written only if
-   * changed); only the cost differs: the probe was about half of a fresh insert's.
+   * changed); only the cost differs: the probe is a large share of a fresh insert's
+   * (docs/decisions.md).
    */
   readonly mayExist?: boolean;
 }
@@ -65,14 +71,18 @@ export async function upsertRows<Row extends object>(
   seenAt: Date,
   options: UpsertOptions = {},
 ): Promise<WriteCount> {
-  if (rows.length === 0) return NO_WRITES;
+  if (rows.length === 0) return NO_ROW_WRITES;
   const statement = compile(spec, options.mayExist ?? true);
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   const sorted = dedupeAndSort(rows, spec.key);
-  let total = NO_WRITES;
+  let total = NO_ROW_WRITES;
   for (let i = 0; i < sorted.length; i += chunkSize) {
     const chunk = sorted.slice(i, i + chunkSize).map((r) => pick(r, statement.columns));
-    const { rows: result } = await statement.run(toJsonParam(chunk), seenAt).execute(db);
+    const { rows: result } = await executeNamed(
+      db,
+      statement.name,
+      statement.run(toJsonParam(chunk), seenAt),
+    );
     const counts = result[0];
     if (counts) total = addCounts(total, counts);
   }
@@ -113,6 +123,7 @@ function pick(row: object, columns: readonly string[]): Record<string, unknown> 
 }
 
 interface CompiledUpsert {
+  readonly name: string;
   readonly columns: readonly string[];
   run(json: string, seenAt: Date): RawBuilder<WriteCount>;
 }
@@ -158,7 +169,7 @@ function compile<Row>(spec: UpsertSpec<Row>, probe: boolean): CompiledUpsert {
     ...(gone ? [`${gone} = null`] : []),
   ].join(", ");
   const table = `teams.${spec.table}`;
-  const head = sql.raw(`${PREPARED}
+  const head = sql.raw(`
     with written as (
       insert into ${table} as t (${columns.join(", ")}, first_seen_at, last_seen_at)
       select ${list("v.", columns)}, s.seen_at, s.seen_at
@@ -177,6 +188,7 @@ function compile<Row>(spec: UpsertSpec<Row>, probe: boolean): CompiledUpsert {
            (count(*) filter (where not inserted))::int as updated
     from written`);
   const statement: CompiledUpsert = {
+    name: probe ? spec.name : `${spec.name}_new`,
     columns,
     run: (json, seenAt) => sql<WriteCount>`${head}${json}${middle}${seenAt}${tail}`,
   };

@@ -14,6 +14,7 @@ import {
 type TenantUserChat = UserChatRow & { readonly tenant: string };
 
 export const USER_CHATS: UpsertSpec<TenantUserChat> = {
+  name: "upsert_user_chats",
   table: "user_chats",
   key: ["user_id", "chat_id"],
   columns: {
@@ -31,6 +32,7 @@ type UserChatKey = Pick<UserChatRow, "user_id" | "chat_id">;
 // A listing without a viewpoint says the user has the chat but not how they see it:
 // the row must exist and be active, and the last viewpoint known is kept.
 const LISTED_WITHOUT_VIEWPOINT: UpsertSpec<UserChatKey & { readonly tenant: string }> = {
+  name: "upsert_user_chats_listed",
   table: "user_chats",
   key: ["user_id", "chat_id"],
   columns: { user_id: "text", chat_id: "text", tenant: "text" },

@@ -27,7 +27,7 @@ import { accepted, keyItem, rejectionWarning, withoutResponseContext } from "./k
 import { membersFromClean } from "./member-list.ts";
 import { resolveNormalizeOptions, type NormalizeOptions } from "./options.ts";
 import { previewFromClean } from "./preview.ts";
-import { collectEmails, hashEmailsDeep, redactJson } from "./redact.ts";
+import { applyPrivacy, collectEmails, hashEmailsDeep } from "./privacy.ts";
 import type {
   ChatMemberRow,
   ChatRow,
@@ -87,7 +87,7 @@ export function normalizeListedChat(
     ...meeting,
     last_message_id: preview?.message_id ?? null,
     last_message_at: preview?.created_at ?? null,
-    raw: redactJson(chatOnly(item), opts) as JsonObject,
+    raw: applyPrivacy(chatOnly(item), opts) as JsonObject,
   };
   const listed: ListedChat = {
     chat,

@@ -26,5 +26,5 @@ export { sanitizeJson, sanitizeText, type SanitizedText } from "./sanitize.ts";
 export { stripODataType } from "./odata-type.ts";
 export { unusableIdReason } from "./keyed-item.ts";
 export { MAX_ID_LENGTH } from "./limits.ts";
-export { hashEmail } from "./redact.ts";
+export { hashEmail } from "./privacy.ts";
 export type * from "./rows.ts";

@@ -1,7 +1,7 @@
 import { describeJson, isJsonObject, ownValue } from "./fields.ts";
 import { MAX_ID_LENGTH } from "./limits.ts";
 import type { NormalizeOptions } from "./options.ts";
-import { redactJson } from "./redact.ts";
+import { applyPrivacy } from "./privacy.ts";
 import type { Json, JsonObject, Normalized, Rejected } from "./rows.ts";
 
 /**
@@ -32,7 +32,7 @@ export function keyItem(
 ): KeyedItem {
   const reject = (reason: string): KeyedItem => ({
     ok: false,
-    rejected: { kind, context, reason, raw: redactJson(clean, options) },
+    rejected: { kind, context, reason, raw: applyPrivacy(clean, options) },
   });
   if (!isJsonObject(clean)) return reject(`item is not an object (got ${describeJson(clean)})`);
   const id = ownValue(clean, "id");

@@ -3,7 +3,7 @@ import { rejectionWarning } from "./keyed-item.ts";
 import { memberFromClean } from "./member.ts";
 import { resolveNormalizeOptions, type NormalizeOptions } from "./options.ts";
 import type { ChatMemberRow, Json, Rejected } from "./rows.ts";
-import { redactJson } from "./redact.ts";
+import { applyPrivacy } from "./privacy.ts";
 import { sanitizeJson } from "./sanitize.ts";
 
 export interface NormalizedMembers {
@@ -35,7 +35,7 @@ export function normalizeMembers(
   const opts = resolveNormalizeOptions(options);
   if (!Array.isArray(clean)) {
     const reason = "member list is not an array";
-    const raw = redactJson(clean, opts);
+    const raw = applyPrivacy(clean, opts);
     return { members: [], warnings, rejected: [{ kind: "member", context: chatId, reason, raw }] };
   }
   return membersFromClean(clean, chatId, opts, "", warnings);

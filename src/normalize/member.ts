@@ -3,7 +3,7 @@ import { FieldReader, ownValue } from "./fields.ts";
 import { accepted, keyItem, withoutResponseContext } from "./keyed-item.ts";
 import { MAX_ID_LENGTH } from "./limits.ts";
 import { resolveNormalizeOptions, type NormalizeOptions } from "./options.ts";
-import { collectEmails, hashEmailsDeep, redactJson } from "./redact.ts";
+import { applyPrivacy, collectEmails, hashEmailsDeep } from "./privacy.ts";
 import type { ChatMemberRow, Json, JsonObject, Normalized } from "./rows.ts";
 import { sanitizeJson } from "./sanitize.ts";
 
@@ -45,7 +45,7 @@ export function memberFromClean(
     const reason = `userId is ${userId.length} characters long, longer than any Graph id (at most ${MAX_ID_LENGTH})`;
     return {
       ok: false,
-      rejected: { kind: "member", context: chatId, reason, raw: redactJson(keyed.item, options) },
+      rejected: { kind: "member", context: chatId, reason, raw: applyPrivacy(keyed.item, options) },
     };
   }
   const read = new FieldReader<GraphMember>(keyed.item, path, warnings);
@@ -59,7 +59,7 @@ export function memberFromClean(
     tenant_id: read.identifier("tenantId"),
     roles: read.strings("roles"),
     visible_history_start_at: read.timestamp("visibleHistoryStartDateTime"),
-    raw: redactJson(withoutResponseContext(keyed.item), options) as JsonObject,
+    raw: applyPrivacy(withoutResponseContext(keyed.item), options) as JsonObject,
   };
   // The address must survive nowhere: the column, raw, and a display name that is just
   // the address (guests often have one).

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { rejectionWarning } from "./keyed-item.ts";
 import { messageFromClean } from "./message.ts";
-import { redactMessageJson } from "./message-privacy.ts";
+import { applyMessagePrivacy } from "./message-privacy.ts";
 import { resolveNormalizeOptions, type NormalizeOptions } from "./options.ts";
 import type { NormalizedChatMessage, Rejected } from "./rows.ts";
 import { sanitizeJson } from "./sanitize.ts";
@@ -33,7 +33,7 @@ export function normalizeChatMessages(
   const clean = sanitizeJson(json, warnings);
   const opts = resolveNormalizeOptions(options);
   if (!Array.isArray(clean)) {
-    const raw = redactMessageJson(clean, opts);
+    const raw = applyMessagePrivacy(clean, opts);
     const context = chatId ?? "(no chat id)";
     const reason = "message list is not an array";
     return { messages: [], warnings, rejected: [{ kind: "message", context, reason, raw }] };

@@ -1,6 +1,6 @@
 import { isJsonObject } from "./fields.ts";
 import type { NormalizeOptions } from "./options.ts";
-import { collectEmails, hashEmail, redactJson } from "./redact.ts";
+import { applyPrivacy, collectEmails, hashEmail } from "./privacy.ts";
 import type { Json, JsonObject } from "./rows.ts";
 
 /**
@@ -21,8 +21,8 @@ import type { Json, JsonObject } from "./rows.ts";
  * conversation ids look like addresses (`19:…@thread.v2`, `…@unq.gbl.spaces`) and are
  * not touched.
  */
-export function redactMessageJson(json: Json, options: NormalizeOptions): Json {
-  const redacted = redactJson(json, { ...options, hashEmails: false });
+export function applyMessagePrivacy(json: Json, options: NormalizeOptions): Json {
+  const redacted = applyPrivacy(json, { ...options, hashEmails: false });
   if (options.includeMessageBodies || !isJsonObject(redacted)) return redacted;
   const attachments = redacted["attachments"];
   if (!Array.isArray(attachments)) return redacted;

@@ -23,7 +23,7 @@ import { accepted, keyItem, unusableIdReason } from "./keyed-item.ts";
 import { htmlToText } from "./html-text.ts";
 import { readAttachments } from "./message-attachments.ts";
 import { readMentions, type PartContext } from "./message-mentions.ts";
-import { hashAddressesDeep, messageEmails, redactMessageJson } from "./message-privacy.ts";
+import { hashAddressesDeep, messageEmails, applyMessagePrivacy } from "./message-privacy.ts";
 import { readReactions } from "./message-reactions.ts";
 import { resolveNormalizeOptions, type NormalizeOptions } from "./options.ts";
 import { eventDetailType, nullNeverDateTimes, readSender } from "./preview.ts";
@@ -62,7 +62,7 @@ export function messageFromClean(
   const context = callerChatId ?? (typeof itemChatId === "string" ? itemChatId : "(no chat id)");
   const reject = (reason: string): { ok: false; rejected: Rejected } => ({
     ok: false,
-    rejected: { kind: "message", context, reason, raw: redactMessageJson(clean, options) },
+    rejected: { kind: "message", context, reason, raw: applyMessagePrivacy(clean, options) },
   });
   const keyed = keyItem(clean, "message", context, options);
   if (!keyed.ok) return reject(keyed.rejected.reason);
@@ -106,7 +106,7 @@ export function messageFromClean(
       detail === null ? null : eventDetailType(detail, at(path, "eventDetail"), warnings),
     event_detail: detail === null ? null : (nullNeverDateTimes(detail) as JsonObject),
     policy_violation: read.object("policyViolation"),
-    raw: redactMessageJson(withoutAnnotations(item), options) as JsonObject,
+    raw: applyMessagePrivacy(withoutAnnotations(item), options) as JsonObject,
   };
   const part = (key: string): PartContext => ({
     chatId: message.chat_id,

@@ -3,7 +3,7 @@ import { describeJson, FieldReader, isJsonObject, ownValue } from "./fields.ts";
 import { accepted, keyItem } from "./keyed-item.ts";
 import { stripODataType } from "./odata-type.ts";
 import { resolveNormalizeOptions, type NormalizeOptions } from "./options.ts";
-import { redactJson } from "./redact.ts";
+import { applyPrivacy } from "./privacy.ts";
 import type { Json, JsonObject, MessagePreviewRow, Normalized } from "./rows.ts";
 import { sanitizeJson } from "./sanitize.ts";
 import { isNeverTimestamp } from "./timestamp.ts";
@@ -81,7 +81,7 @@ export function previewFromClean(
       event_detail_type:
         detail === null ? null : eventDetailType(detail, join(path, "eventDetail"), warnings),
       event_detail:
-        detail === null ? null : (redactJson(nullNeverDateTimes(detail), options) as JsonObject),
+        detail === null ? null : (applyPrivacy(nullNeverDateTimes(detail), options) as JsonObject),
     },
     warnings,
   );

@@ -1,6 +1,6 @@
 /**
  * The rows the normalizers produce and the loaders write. Keys are the warehouse's
- * column names (schema `teams`, see DESIGN.md), so a row goes to its table unchanged.
+ * column names (schema `teams`, see docs/design.md), so a row goes to its table unchanged.
  *
  * Timestamps are ISO 8601 strings as Graph sent them (0 to 7 fractional digits), or
  * null where Graph sent nothing or its `0001-01-01T00:00:00Z` "never" sentinel;

@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from "node:util";
 import { describeJson, FieldReader, isJsonObject, ownValue } from "./fields.ts";
 import type { JsonObject, UserChatRow } from "./rows.ts";
 
-/** Graph sends the per-user viewpoint under either name (see GRAPH.md). */
+/** Graph sends the per-user viewpoint under either name (docs/graph.md, "Chats"). */
 export const VIEWPOINT_KEYS = ["viewpoint", "chatViewpoint"] as const;
 
 /**

@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { RunLockLostError } from "../load/run-fence.ts";
+import { systemSleep } from "../runtime.ts";
 import { findAdvisoryKeyHolder, tryAdvisoryKey, unlockAdvisoryKey } from "./advisory-key.ts";
 import { readLockRow, reassertLockRow, releaseLockRow } from "./lock-row.ts";
 
@@ -253,18 +254,9 @@ export class LockKeeper {
 
   /** Resolves true after `ms`, or false at once when the keeper stops. */
   #sleep(ms: number): Promise<boolean> {
-    const stopped = this.#stopped.signal;
-    return new Promise((resolve) => {
-      if (stopped.aborted) return resolve(false);
-      const timer = setTimeout(() => {
-        stopped.removeEventListener("abort", onStop);
-        resolve(true);
-      }, ms);
-      const onStop = (): void => {
-        clearTimeout(timer);
-        resolve(false);
-      };
-      stopped.addEventListener("abort", onStop, { once: true });
-    });
+    return systemSleep(ms, this.#stopped.signal).then(
+      () => true,
+      () => false,
+    );
   }
 }

@@ -4,6 +4,7 @@ import pg from "pg";
 import { DatabaseError } from "../errors.ts";
 import { retryRuleFor } from "../load/retryable.ts";
 import { DEFAULT_TENANT } from "../load/tenants.ts";
+import { systemSleep } from "../runtime.ts";
 import {
   findAdvisoryKeyHolder,
   RUN_LOCK_KEY,
@@ -177,7 +178,7 @@ export async function acquireRunLock(
         }
       }
       const pollMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
-      await delay(Math.min(pollMs, deadline - Date.now()), options.signal);
+      await systemSleep(Math.min(pollMs, deadline - Date.now()), options.signal);
     }
   } catch (error) {
     if (options.signal?.aborted && error === options.signal.reason) throw error;
@@ -419,24 +420,6 @@ async function connect(database: pg.Pool | string, applicationName: string): Pro
 
 function defaultApplicationName(): string {
   return `teams-chat-sync run-lock pid=${process.pid} host=${hostname()}`;
-}
-
-function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(
-      () => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      },
-      Math.max(0, ms),
-    );
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 function asDatabaseError(error: unknown, what: string): DatabaseError {

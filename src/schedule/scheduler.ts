@@ -1,4 +1,5 @@
 import { ConfigError } from "../errors.ts";
+import { systemClock, type Clock } from "../runtime.ts";
 import { parseCronExpression, type CronSchedule } from "./cron-expression.ts";
 import { CRON_HELP } from "./cron-syntax.ts";
 import { sleepUntil } from "./sleep-until.ts";
@@ -24,7 +25,7 @@ export interface SchedulerDeps {
   /** Start of the last run recorded in the warehouse (cron or manual); null if none. */
   readonly lastRunStartedAt: () => Promise<Date | null>;
   readonly logger: SchedulerLogger;
-  readonly now?: () => Date;
+  readonly now?: Clock;
   /** Abort (SIGTERM/SIGINT) stops scheduling; the run in flight is awaited, then we resolve. */
   readonly signal: AbortSignal;
 }
@@ -46,7 +47,7 @@ const LATE_TICK_WARN_MS = 60_000;
  */
 export async function runScheduler(options: SchedulerOptions, deps: SchedulerDeps): Promise<void> {
   const schedule = parseSchedule(options);
-  const now = deps.now ?? (() => new Date());
+  const now = deps.now ?? systemClock;
   const { logger, signal } = deps;
   const base = { cron: schedule.expression, timezone: schedule.timeZone };
 

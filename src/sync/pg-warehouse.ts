@@ -23,11 +23,11 @@ import {
   TableStatistics,
   withRetry,
   type Database,
-  type RetryPolicy,
+  type DatabaseRetryPolicy,
   type RunFence,
-  type Sleep,
 } from "../load/index.ts";
 import { DEFAULT_TENANT } from "../load/tenants.ts";
+import type { Sleep } from "../runtime.ts";
 import type { Logger } from "../log.ts";
 import type { Stream } from "./ports.ts";
 import type { Warehouse } from "./warehouse.ts";
@@ -37,7 +37,7 @@ import type { Warehouse } from "./warehouse.ts";
  * each jittered to between half and all of it) six waits ride out a restart of 30 s or
  * more; contention (deadlocks, serialization) retries within a few seconds.
  */
-export const WAREHOUSE_RETRY: RetryPolicy = Object.freeze({ maxAttempts: 7 });
+export const WAREHOUSE_RETRY: DatabaseRetryPolicy = Object.freeze({ maxAttempts: 7 });
 
 export interface PgWarehouseOptions {
   /** Each retry is logged as a warning: the operation, SQLSTATE or reason, attempt, delay. */
@@ -47,7 +47,7 @@ export interface PgWarehouseOptions {
    * once another run holds it). None: unfenced, for tests and benchmarks.
    */
   readonly fence?: RunFence;
-  readonly retry?: RetryPolicy;
+  readonly retry?: DatabaseRetryPolicy;
   readonly sleep?: Sleep;
   /** [0, 1), for the retry jitter; injected so tests get fixed delays. */
   readonly random?: () => number;

@@ -1,6 +1,7 @@
 import pLimit from "p-limit";
 import { ConfigError, DatabaseError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { systemClock } from "../runtime.ts";
 import type { Rejected } from "../normalize/rows.ts";
 import { resolveNormalizeOptions } from "../normalize/index.ts";
 import { NO_WRITES } from "../load/index.ts";
@@ -50,7 +51,7 @@ export interface RunDeps {
  * deletion sweep and the run's record closed once, after the last batch.
  */
 export async function runSync(deps: RunDeps, options: SyncOptions): Promise<RunSummary> {
-  const now = deps.now ?? (() => new Date());
+  const now = deps.now ?? systemClock;
   const pass = new RunPass(deps, options);
   const { runId, earlier } = await openRun(deps, options);
   let usersSelected = 0;
@@ -112,7 +113,7 @@ export async function selectRunUsers(
   options: SyncOptions,
   runId: number,
 ): Promise<{ readonly ids: readonly string[]; readonly unresolved: number }> {
-  const now = deps.now ?? (() => new Date());
+  const now = deps.now ?? systemClock;
   const state = new RunState(deps, runId);
   const normalize = resolveNormalizeOptions(options);
   const users = await resolveUsers(deps.graph, options, deps.signal, normalize);
@@ -138,7 +139,7 @@ class RunPass {
     private readonly deps: RunDeps,
     private readonly options: SyncOptions,
   ) {
-    this.#now = deps.now ?? (() => new Date());
+    this.#now = deps.now ?? systemClock;
     this.#startedAt = this.#now();
     this.#countersAtStart = deps.graph.counters();
   }

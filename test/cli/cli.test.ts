@@ -1,7 +1,7 @@
 /**
  * The binary as cron and operators run it: `node bin/teams-chat-sync.js` in a child
  * process, against a simulator started here and this file's own databases, checking the
- * exit codes of DESIGN.md (0 ok, 1 fatal, 2 usage, 3 partial) and what is printed.
+ * exit codes of docs/design.md (0 ok, 1 fatal, 2 usage, 3 partial) and what is printed.
  */
 import { randomBytes } from "node:crypto";
 import { readdirSync } from "node:fs";

@@ -9,7 +9,7 @@ import {
   type RateLimitConfig,
   type RateLimitScope,
 } from "../../src/extract/rate-limits.ts";
-import type { Sleep } from "../../src/extract/runtime.ts";
+import type { Sleep } from "../../src/runtime.ts";
 import { FakeClock } from "./support/fake-clock.ts";
 
 /** Graph's table with no headroom: spacings are round (1000/30 ms, 200 ms per user, 1 s per chat). */

@@ -28,7 +28,7 @@ import {
 const warehouse = useSimWarehouse();
 const simulator = useSimulators();
 
-/** Graph returns at most this many members in `$expand=members` (shared/GRAPH.md). */
+/** Graph returns at most this many members in `$expand=members` (docs/graph.md). */
 const EXPANSION_CAP = 25;
 const PENDING = new Set(["notStarted", "inProgress"]);
 

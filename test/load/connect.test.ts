@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { openDatabase, type OpenDatabase } from "../../src/load/connect.ts";
-import { PREPARED } from "../../src/load/prepared-statements.ts";
+import { executeNamed } from "../../src/load/named-statement.ts";
 import { useTestDatabase } from "../support/database.ts";
 
 const database = useTestDatabase();
@@ -121,28 +121,45 @@ describe("openDatabase", () => {
     );
   });
 
-  it("runs marked statements as named prepared statements, once per connection, unless turned off", async () => {
-    const marked = (db: OpenDatabase["db"]) =>
-      sql<{
-        n: number;
-      }>`${sql.raw(PREPARED)} select count(*) as n from generate_series(1, ${3}::int)`.execute(db);
+  it("runs named statements as prepared statements, once per connection, unless turned off", async () => {
+    const name = "test_count_series";
+    const counted = (db: OpenDatabase["db"]) =>
+      executeNamed(
+        db,
+        name,
+        sql<{ n: number }>`select count(*) as n from generate_series(1, ${3}::int)`,
+      );
     const preparedHere = async (db: OpenDatabase["db"]) =>
       (
         await sql<{ n: number }>`select count(*) as n from pg_prepared_statements
-          where statement like ${`${PREPARED}%`}`.execute(db)
+          where name = ${name}`.execute(db)
       ).rows[0]?.n;
     // One connection, so that the statement and the catalog query share it.
     await using(openDatabase(database.url, { maxConnections: 1 }), async ({ db }) => {
-      expect((await marked(db)).rows[0]?.n).toBe(3);
-      expect((await marked(db)).rows[0]?.n).toBe(3);
+      expect((await counted(db)).rows[0]?.n).toBe(3);
+      expect((await counted(db)).rows[0]?.n).toBe(3);
       expect(await preparedHere(db)).toBe(1);
     });
     await using(
       openDatabase(database.url, { maxConnections: 1, preparedStatements: false }),
       async ({ db }) => {
-        expect((await marked(db)).rows[0]?.n).toBe(3);
+        expect((await counted(db)).rows[0]?.n).toBe(3);
         expect(await preparedHere(db)).toBe(0);
       },
     );
+  });
+
+  it("runs a named statement on the transaction's connection, inside the transaction", async () => {
+    await using(openDatabase(database.url, { maxConnections: 2 }), async ({ db }) => {
+      const seen = await db.transaction().execute(async (trx) => {
+        await sql`select set_config('tcs.test', 'in the transaction', true)`.execute(trx);
+        return executeNamed(
+          trx,
+          "test_read_setting",
+          sql<{ s: string | null }>`select current_setting('tcs.test', true) as s`,
+        );
+      });
+      expect(seen.rows).toEqual([{ s: "in the transaction" }]);
+    });
   });
 });

@@ -5,7 +5,7 @@ import { useWarehouse } from "./warehouse.ts";
 
 const warehouse = useWarehouse();
 
-/** DESIGN.md's warehouse schema, column by column, as udt names. */
+/** The contract's warehouse schema (docs/design.md), column by column, as udt names. */
 const DESIGN: Record<string, { key: string[]; columns: Record<string, string> }> = {
   chats: {
     key: ["chat_id"],
@@ -198,7 +198,7 @@ const DESIGN: Record<string, { key: string[]; columns: Record<string, string> }>
   },
 };
 
-/** What this project adds to DESIGN.md (adding is allowed, renaming is not). */
+/** What this project adds to the contract (adding is allowed, renaming is not). */
 const ADDED: Record<string, Record<string, string>> = {
   chats: {
     last_updated_raw: "text",
@@ -334,7 +334,7 @@ const NEW_TABLES: Record<string, { key: string[]; columns: Record<string, string
 };
 
 describe("migrations", () => {
-  it("create every DESIGN.md table and column in schema teams with its type, plus only the documented additions", async () => {
+  it("create every table and column of docs/design.md in schema teams with its type, plus only the documented additions", async () => {
     const { rows } = await sql<{ table_name: string; column_name: string; udt_name: string }>`
       select c.table_name, c.column_name, c.udt_name
       from information_schema.columns c
@@ -353,7 +353,7 @@ describe("migrations", () => {
     expect(actual).toEqual(expected);
   });
 
-  it("give every table the primary key DESIGN.md lists", async () => {
+  it("give every table the primary key docs/design.md lists", async () => {
     const { rows } = await sql<{ table_name: string; columns: string[] }>`
       select rel.relname as table_name,
              array(select a.attname from unnest(con.conkey) with ordinality k(attnum, n)
@@ -377,7 +377,7 @@ describe("migrations", () => {
       select c.relname as name, obj_description(c.oid, 'pg_class') as comment
       from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where n.nspname = 'teams' and c.relkind = 'r'`.execute(warehouse.db);
-    // Those of DESIGN.md and this project, plus the Migrator's two.
+    // Those of docs/design.md and this project, plus the Migrator's two.
     expect(tables.length).toBe(Object.keys({ ...DESIGN, ...NEW_TABLES }).length + 2);
     expect(tables.filter((t) => !t.comment?.trim()).map((t) => t.name)).toEqual([]);
 

@@ -8,6 +8,7 @@ import {
   normalizeOperation,
   normalizePreview,
   normalizeUser,
+  unusableIdReason,
   type Normalized,
 } from "../../src/normalize/index.ts";
 
@@ -95,13 +96,15 @@ function expectWellFormed(result: Normalized<unknown>, input: unknown): void {
   const text = JSON.stringify(result);
   expect(text).not.toContain("\\u0000");
   expect(LONE_SURROGATE.test(text)).toBe(false);
-  // Acceptance is decided by the key alone.
+  // Acceptance is decided by the key alone: a non-empty string that can be an id (not
+  // longer than any Graph id, not a dot segment).
   const keyable =
     typeof input === "object" &&
     input !== null &&
     !Array.isArray(input) &&
     typeof (input as { id?: unknown }).id === "string" &&
-    (input as { id: string }).id !== "";
+    (input as { id: string }).id !== "" &&
+    unusableIdReason((input as { id: string }).id) === null;
   expect(result.ok).toBe(keyable);
 }
 

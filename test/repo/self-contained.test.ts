@@ -1,7 +1,6 @@
 /**
- * The repository is self-contained (DESIGN.md, "Runtime and dependencies"): a clone on any
- * machine builds, tests and benches from its own files, so no source refers to a path
- * outside it. The rule lives in ./outside-paths.ts; this file proves it can fail and
+ * The repository is self-contained: a clone on any machine builds, tests and benches
+ * from its own files, so no source refers to a path outside it. The rule lives in ./outside-paths.ts; this file proves it can fail and
  * applies it to the tree.
  */
 import { readdirSync, readFileSync } from "node:fs";

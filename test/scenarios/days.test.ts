@@ -24,7 +24,7 @@ import { readWarehouse, type WarehouseSnapshot } from "../support/warehouse-snap
 
 const warehouse = useSimWarehouse();
 
-/** Graph's `$expand=members` cap (shared/GRAPH.md). */
+/** Graph's `$expand=members` cap (docs/graph.md). */
 const EXPANSION_CAP = 25;
 
 interface Cast {

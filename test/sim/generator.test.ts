@@ -71,7 +71,7 @@ describe("the tenant generator", () => {
     );
   });
 
-  describe("the default tenant shows every shape GRAPH.md describes", () => {
+  describe("the default tenant shows every shape docs/graph.md describes", () => {
     const tenant = generateTenant({}, NOW);
     const all = (f: (chat: SimChatState) => boolean) => tenant.chats.filter(f);
     const members = tenant.chats.flatMap((c) => c.members);

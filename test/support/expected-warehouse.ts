@@ -1,7 +1,7 @@
 /**
  * What the warehouse must hold after syncing the simulator, computed from its ground
  * truth (`Simulator.state()`) without src/normalize: the mapping from Graph's model to
- * the columns of DESIGN.md is written out again here, so a normalizer bug shows up as a
+ * the columns of docs/design.md is written out again here, so a normalizer bug shows up as a
  * difference instead of being copied into the expectation.
  */
 import type {

@@ -4,7 +4,7 @@ import {
   readStatus,
   readStatusOverview,
   type FailingUser,
-  type RunSummary,
+  type RunRow,
   type StatusOverview,
 } from "../../load/index.ts";
 import { readTenantStatus, type TenantRun, type TenantStatus } from "../../load/tenant-status.ts";
@@ -59,7 +59,7 @@ export function statusCommand(): Command {
     });
 }
 
-function withAlive(run: RunSummary): RunSummary & { alive: boolean | null } {
+function withAlive(run: RunRow): RunRow & { alive: boolean | null } {
   return { ...run, alive: isAlive(run.pid, run.host) };
 }
 
@@ -129,7 +129,7 @@ function formatStatus(status: StatusOverview, database: string): string {
   return lines.join("\n");
 }
 
-function runLine(run: RunSummary): string {
+function runLine(run: RunRow): string {
   return (
     `#${run.run_id} ${run.trigger.padEnd(8)} ${run.status.padEnd(9)} ${iso(run.started_at)} ` +
     `${run.duration_seconds.toFixed(1)}s users ${run.users_succeeded}/${run.users_total} ` +

@@ -1,6 +1,6 @@
 /**
- * OData options of the chat message routes, validated as Graph does (GRAPH.md, "Chat
- * messages"): `$top` at most 50; `$orderby` on `lastModifiedDateTime` (the default) or
+ * OData options of the chat message routes, validated as Graph does (docs/graph.md,
+ * "Chat messages"): `$top` at most 50; `$orderby` on `lastModifiedDateTime` (the default) or
  * `createdDateTime`, descending only; `$filter` with `gt`/`lt` on lastModifiedDateTime
  * and `lt` on createdDateTime, any other operator a 400 naming it; and a filter that
  * does not match the `$orderby` property is ignored, silently. Option names are

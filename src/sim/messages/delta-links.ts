@@ -1,7 +1,7 @@
 /**
  * The state behind `getAllMessages/delta` links. A delta link names the change number
  * its round ended at; it stays valid while it is used at least every 7 days of simulated
- * time (GRAPH.md: an unused state token expires after 7 days), after which Graph answers
+ * time (docs/graph.md: an unused link expires after about 7 days), after which Graph answers
  * 410 and the client must start over. Delta history reaches back eight months.
  */
 import { SimError } from "../sim-error.ts";

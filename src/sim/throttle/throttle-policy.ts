@@ -1,5 +1,5 @@
 /**
- * Graph's Teams throttling limits for application permissions (GRAPH.md), per app per
+ * Graph's Teams throttling limits for application permissions (docs/graph.md), per app per
  * tenant, per user and per chat. Routes in one group share buckets: listings, Get chat,
  * members and operations are all "other GETs" and draw on one tenant budget, one budget
  * per chat, and (List chats and Get chat only) one per user. The sustained 83% limit over

@@ -1,8 +1,8 @@
 import { GraphHttpError } from "../../errors.ts";
 import type { WriteCounts } from "../../load/index.ts";
-import { addWrites } from "./chat-history.ts";
 import { messageChangesCall } from "./calls.ts";
 import type { MessagesRun } from "./messages-run.ts";
+import { loadPages } from "./page-loop.ts";
 
 /** How far before the last round's start a re-read goes (Graph's clocks and replication). */
 const REREAD_LOOKBACK_MS = 60 * 60 * 1000;
@@ -68,45 +68,27 @@ function expired(error: unknown): boolean {
   return error.status === 400 && (code.includes("resync") || code.includes("token"));
 }
 
-async function readRound(
+function readRound(
   run: MessagesRun,
   userId: string,
   deltaLink: string | undefined,
   from: string,
 ): Promise<{ messages: number; written: WriteCounts }> {
-  const { graph, warehouse } = run.context;
   // By Graph's clock: an expired link is replaced by a re-read from here (minus the lookback).
   const readAt = run.context.graph.serverTime().latest ?? run.context.now();
-  let messages = 0;
-  let written: WriteCounts = { inserted: 0, updated: 0, removed: 0 };
-  const call = messageChangesCall(userId, from);
-  const pages = graph.pages(call, deltaLink)[Symbol.asyncIterator]();
-  for (let next = await pages.next(); !next.done;) {
-    run.context.halt.throwIfAborted();
-    const page = next.value;
-    const following = page.last ? null : pages.next();
-    following?.catch(() => undefined); // awaited below
-    const normalized = run.normalizePage(page, null, true);
-    if (page.last && page.deltaLink === undefined) {
-      throw new Error(
-        `message changes of user ${userId}: the last page carried no @odata.deltaLink`,
-      );
-    }
-    const counts = await warehouse.loadMessages({
-      runId: run.context.runId,
-      userId,
-      seenAt: run.context.now(),
-      messages: normalized.messages,
-      rejects: normalized.rejects,
-      ...(page.last && page.deltaLink
-        ? { cursor: { scope: "user", id: userId, deltaLink: page.deltaLink, readAt } }
-        : {}),
-      mayExist: true,
-    });
-    messages += normalized.messages.length;
-    written = addWrites(written, counts);
-    if (following === null) break;
-    next = await following;
-  }
-  return { messages, written };
+  const pages = run.context.graph.pages(messageChangesCall(userId, from), deltaLink);
+  return loadPages(run, pages[Symbol.asyncIterator](), {
+    userId,
+    chatId: null,
+    dedupe: true,
+    mayExist: true,
+    cursor: (last) => {
+      if (last.deltaLink === undefined) {
+        throw new Error(
+          `message changes of user ${userId}: the last page carried no @odata.deltaLink`,
+        );
+      }
+      return { scope: "user", id: userId, deltaLink: last.deltaLink, readAt };
+    },
+  });
 }

@@ -2,7 +2,8 @@ import { defineGraphConfig, type GraphConfigInput } from "../../../src/extract/g
 import { createGraphHttpClient, type GraphHttpClient } from "../../../src/extract/http-client.ts";
 import type { TokenProvider } from "../../../src/extract/auth.ts";
 import type { RateLimiter, RateLimitTarget } from "../../../src/extract/rate-limiter.ts";
-import type { ExtractLogger, Now, Sleep } from "../../../src/extract/runtime.ts";
+import type { ExtractLogger } from "../../../src/extract/logger.ts";
+import type { Now, Sleep } from "../../../src/runtime.ts";
 
 /** Distinctive, so a search for it in errors and logs cannot match anything else. */
 export const testToken = "eyJ0eXAi.TEST-BEARER-7f3a9c51d2.signature";

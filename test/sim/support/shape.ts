@@ -4,7 +4,7 @@
  * - fixture `null`: the example shows no type, so anything matches (null or a value);
  * - fixture object: actual is an object holding every fixture property (extra actual
  *   properties are fine: doc samples are "shortened for readability"); `viewpoint` and
- *   `chatViewpoint` are one property spelled two ways (GRAPH.md); `@odata.type` values
+ *   `chatViewpoint` are one property spelled two ways (docs/graph.md); `@odata.type` values
  *   must be equal, since they decide the rest of the shape;
  * - fixture array: actual is an array; when the fixture's is non-empty, every fixture
  *   element must match at least one actual element (an empty actual array fails);

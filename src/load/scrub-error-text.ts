@@ -3,7 +3,7 @@
  * secret-looking query parameters are blanked, and the text is bounded. Callers should
  * not pass secrets at all; this only keeps a slip from ending up in the warehouse.
  */
-export function redactSecrets(text: string, maxLength = 4_000): string {
+export function scrubErrorText(text: string, maxLength = 4_000): string {
   const redacted = text
     .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, "$1 [redacted]")
     .replace(/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, "[redacted-jwt]")

@@ -20,7 +20,7 @@ const EMAIL_KEYS = new Set(["email", "mail"]);
  *   `email`/`mail` key anywhere in `json` is replaced by its hash, wherever it sits.
  * - `!includeMessageBodies`: every `body` object loses its `content`.
  */
-export function redactJson(json: Json, options: NormalizeOptions): Json {
+export function applyPrivacy(json: Json, options: NormalizeOptions): Json {
   let out = json;
   if (!options.includeMessageBodies) out = dropBodyContent(out);
   if (options.hashEmails) out = hashEmailsDeep(out, collectEmails(out));

@@ -2,8 +2,11 @@ import { inspect } from "node:util";
 
 const placeholder = "[redacted]";
 
-/** Replaces every occurrence of each secret in `text`; empty secrets are ignored. */
-export function redact(text: string, secrets: readonly (string | undefined)[]): string {
+/**
+ * Replaces every occurrence of each known secret (the token or client secret in hand) in
+ * `text`; empty secrets are ignored.
+ */
+export function maskKnownSecrets(text: string, secrets: readonly (string | undefined)[]): string {
   let result = text;
   for (const secret of secrets) {
     if (secret) result = result.split(secret).join(placeholder);
