@@ -71,7 +71,8 @@ const WORKERS_COLUMNS: Record<string, string> = {
   process_id: "A random id the process chose at start.",
   host: "Host name of the process.",
   pid: "Operating-system pid of the process.",
-  pool_ids: "graphile-worker's ids of the worker pools the process ran (jobs.locked_by): a new pool each time its runner restarts.",
+  pool_ids:
+    "graphile-worker's ids of the worker pools the process ran (jobs.locked_by): a new pool each time its runner restarts.",
   concurrency: "Jobs the process runs at once (--concurrency).",
   dead_after_seconds: "How long without a heartbeat makes the process dead.",
   started_at: "When the process started.",
