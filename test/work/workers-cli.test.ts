@@ -12,10 +12,9 @@ import { sql } from "kysely";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Simulator } from "../../src/sim/index.ts";
 import { runCli, startCli, type RunningCli } from "../support/cli.ts";
-import { killWhen } from "../support/killable-cli.ts";
 import { useSimWarehouse, useSimulators } from "../support/sim-warehouse.ts";
 import { expectTenantsWarehouse } from "../support/tenants-truth.ts";
-import { clearQueue, finishedFor, waitForRuns } from "../support/workers.ts";
+import { clearQueue, finishedFor, readRuns, waitForRuns } from "../support/workers.ts";
 
 const warehouse = useSimWarehouse();
 const simulator = useSimulators({ users: 12, latencyMs: 25 });
@@ -42,14 +41,54 @@ function tenantsFile(sims: Record<string, Simulator>): string {
   return file;
 }
 
-/** Pools of the worker process `pid`, as its heartbeat row names them. */
-async function poolsOf(pid: number): Promise<string[]> {
-  const row = await warehouse.db
-    .selectFrom("teams.sync_workers")
-    .select("pool_ids")
-    .where("pid", "=", pid)
-    .executeTakeFirst();
-  return row?.pool_ids ?? [];
+interface Midway {
+  /** The worker process holding the batch's job. */
+  readonly pid: number;
+  readonly runId: number;
+  readonly batch: number;
+  /** Users of the batch. */
+  readonly users: number;
+}
+
+/**
+ * A batch job that a worker process holds midway: some of its users committed, not all
+ * (sync_run_users is written in each user's own transaction). The payload is only in
+ * graphile-worker's private table (its jobs view leaves it out); a job's locker is named
+ * by its process's heartbeat row.
+ */
+async function batchMidway(): Promise<Midway | null> {
+  const { rows } = await sql<Midway & { committed: number }>`
+    select w.pid, (j.payload->>'runId')::int as "runId", (j.payload->>'batch')::int as batch,
+           jsonb_array_length(j.payload::jsonb->'users') as users,
+           (select count(*)::int from teams.sync_run_users u
+             where u.run_id = (j.payload->>'runId')::bigint and u.status = 'succeeded'
+               and u.user_id in (select jsonb_array_elements_text(j.payload::jsonb->'users'))) as committed
+      from graphile_worker._private_jobs j
+      join graphile_worker._private_tasks t on t.id = j.task_id
+      join teams.sync_workers w on j.locked_by = any(w.pool_ids)
+     where t.identifier = 'teams_chat_sync_batch'`.execute(warehouse.db);
+  return rows.find((r) => r.committed > 0 && r.committed < r.users) ?? null;
+}
+
+/**
+ * SIGKILLs the first worker caught midway through a batch; throws if every run finished
+ * before one was (the test could then prove nothing).
+ */
+async function killMidway(): Promise<{ victim: RunningCli; midway: Midway }> {
+  for (;;) {
+    const midway = await batchMidway();
+    const victim = workers.find((w) => w.pid === midway?.pid && !w.exited());
+    if (midway && victim) {
+      victim.child.kill("SIGKILL");
+      const result = await victim.done;
+      expect(result.signal, result.describe).toBe("SIGKILL");
+      return { victim, midway };
+    }
+    if (finishedFor(TENANTS)(await readRuns(warehouse.db))) {
+      throw new Error("every run finished before a worker was caught midway through a batch");
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 describe("three worker processes, three tenants, a worker killed mid-run", () => {
@@ -58,7 +97,11 @@ describe("three worker processes, three tenants, a worker killed mid-run", () =>
     await clearQueue(warehouse.db);
     const sims: Record<string, Simulator> = {};
     for (const [i, name] of TENANTS.entries()) {
-      sims[name] = await simulator({ seed: 51 + i, token: `${name}-token` });
+      sims[name] = await simulator({
+        seed: 51 + i,
+        token: `${name}-token`,
+        faults: [{ kind: "slow", routes: ["listChats"], delayMs: 300 }],
+      });
     }
     const file = tenantsFile(sims);
     const env = {
@@ -94,45 +137,34 @@ describe("three worker processes, three tenants, a worker killed mid-run", () =>
       /tenant t1: queued[\s\S]*tenant t2: queued[\s\S]*tenant t3: queued/,
     );
 
-    // Kill the first worker as soon as it holds a batch job.
-    const victim = workers[0] as RunningCli;
-    let heldJob: string | null = null;
-    const killed = await killWhen(victim, async () => {
-      const pools = await poolsOf(victim.pid);
-      if (pools.length === 0) return false;
-      const { rows } = await sql<{ key: string }>`
-        select key from graphile_worker.jobs
-         where locked_by = any(${pools}::text[]) and task_identifier = 'teams_chat_sync_batch'`.execute(
-        warehouse.db,
-      );
-      heldJob = rows[0]?.key ?? null;
-      return heldJob !== null;
-    });
-    expect(killed.killed, killed.describe).toBe(true);
+    // Kill a worker in the middle of a batch: some of the batch's users committed, some
+    // not (each user's chat listing is held back, so that moment lasts).
+    const { victim, midway } = await killMidway();
 
     const runs = await waitForRuns(warehouse.db, finishedFor(TENANTS), 180_000);
     expect(
-      runs.map((r) => [r.tenant, r.status, r.users_succeeded, r.users_total]),
+      runs.map((r) => [r.tenant, r.status, r.users_succeeded, r.users_total]).sort(),
       JSON.stringify(runs),
     ).toEqual(TENANTS.map((t) => [t, "succeeded", 12, 12]));
     await expectTenantsWarehouse(warehouse.db, sims);
 
-    // The killed worker's batch was done by a later attempt of its job, on another process.
-    const match = /run\/(\d+)\/batch\/(\d+)$/.exec(heldJob ?? "");
-    const { rows: attempts } = await sql<{ attempt: number; pid: number }>`
-      select attempt, pid from teams.sync_run_jobs
-       where run_id = ${Number(match?.[1])} and batch = ${Number(match?.[2])} and status = 'done'`.execute(
-      warehouse.db,
-    );
+    // The killed attempt left no row; a later attempt of its job, on another process, did
+    // the batch's remaining users only (the killed attempt's commits were kept).
+    const { rows: attempts } = await sql<{ attempt: number; pid: number; users: number }>`
+      select attempt, pid, users from teams.sync_run_jobs
+       where run_id = ${midway.runId} and batch = ${midway.batch}`.execute(warehouse.db);
     expect(attempts).toHaveLength(1);
     expect(attempts[0]?.attempt).toBeGreaterThan(1);
     expect(attempts[0]?.pid).not.toBe(victim.pid);
+    expect(attempts[0]?.users).toBeGreaterThan(0);
+    expect(attempts[0]?.users).toBeLessThan(midway.users);
     const { rows: pids } = await sql<{ n: number }>`
       select count(distinct pid)::int as n from teams.sync_run_jobs`.execute(warehouse.db);
     expect(pids[0]?.n).toBeGreaterThanOrEqual(2);
 
-    for (const worker of workers.slice(1)) worker.child.kill("SIGTERM");
-    for (const worker of workers.slice(1)) {
+    const live = workers.filter((w) => w !== victim);
+    for (const worker of live) worker.child.kill("SIGTERM");
+    for (const worker of live) {
       const result = await worker.done;
       expect(result.code, result.describe).toBe(0);
     }
