@@ -69,7 +69,7 @@ export interface ChatMembersTable {
 export interface UserChatsTable {
   user_id: string;
   chat_id: string;
-  /** The tenant (see migration 2026-12-20T12-00): the column default is 'default'. */
+  /** The tenant (see migration 2026-12-07T14-00): the column default is 'default'. */
   tenant: Generated<string>;
   is_hidden: boolean | null;
   last_message_read_at: NullableTimestamptz;
@@ -141,7 +141,7 @@ export interface SyncRunsTable {
   host: string | null;
   /** Chosen by the starting process, so that a retried start finds its run. */
   start_key: string | null;
-  /** The tenant (see migration 2026-12-20T12-00): the column default is 'default'. */
+  /** The tenant (see migration 2026-12-07T14-00): the column default is 'default'. */
   tenant: Generated<string>;
   /** process: one process ran it; workers: jobs on worker processes. */
   executor: ColumnType<RunExecutor, RunExecutor | undefined, RunExecutor>;
@@ -152,7 +152,7 @@ export interface SyncRunsTable {
 export interface SyncWatermarksTable {
   stream: string;
   user_id: string;
-  /** The tenant (see migration 2026-12-20T12-00): the column default is 'default'. */
+  /** The tenant (see migration 2026-12-07T14-00): the column default is 'default'. */
   tenant: Generated<string>;
   watermark: NullableTimestamptz;
   watermark_raw: string | null;
@@ -163,7 +163,7 @@ export interface SyncWatermarksTable {
 export interface SyncFailuresTable {
   id: Identity;
   run_id: number;
-  /** The tenant (see migration 2026-12-20T12-00): the column default is 'default'. */
+  /** The tenant (see migration 2026-12-07T14-00): the column default is 'default'. */
   tenant: Generated<string>;
   user_id: string | null;
   stream: string | null;
@@ -177,7 +177,7 @@ export interface SyncFailuresTable {
 export interface SyncRejectsTable {
   id: Identity;
   run_id: number;
-  /** The tenant (see migration 2026-12-20T12-00): the column default is 'default'. */
+  /** The tenant (see migration 2026-12-07T14-00): the column default is 'default'. */
   tenant: Generated<string>;
   user_id: string | null;
   kind: string;
@@ -190,7 +190,7 @@ export interface SyncRejectsTable {
 export interface SyncRunUsersTable {
   run_id: number;
   user_id: string;
-  /** The tenant (see migration 2026-12-20T12-00): the column default is 'default'. */
+  /** The tenant (see migration 2026-12-07T14-00): the column default is 'default'. */
   tenant: Generated<string>;
   status: RunUserStatus;
   started_at: DefaultTimestamptz;
@@ -305,7 +305,7 @@ export interface ChatMessageTables {
 export interface SyncMessageCursorsTable {
   scope: "chat" | "user";
   id: string;
-  /** The tenant (see migration 2026-12-20T12-00): the column default is 'default'. */
+  /** The tenant (see migration 2026-12-07T14-00): the column default is 'default'. */
   tenant: Generated<string>;
   last_modified_raw: string | null;
   delta_link: string | null;
