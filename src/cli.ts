@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { demoCommand } from "./cli/commands/demo.ts";
 import { enqueueCommand } from "./cli/commands/enqueue.ts";
 import { migrateCommand } from "./cli/commands/migrate.ts";
+import { readerRolesCommand } from "./cli/commands/reader-roles.ts";
 import { scheduleCommand } from "./cli/commands/schedule.ts";
 import { simulateCommand } from "./cli/simulate.ts";
 import { statusCommand } from "./cli/commands/status.ts";
@@ -23,7 +24,7 @@ const program = new Command("teams-chat-sync")
 
 program.addCommand(scheduleCommand());
 program.addCommand(workerCommand()).addCommand(enqueueCommand());
-program.addCommand(statusCommand());
+program.addCommand(statusCommand()).addCommand(readerRolesCommand());
 program.addCommand(simulateCommand()).addCommand(demoCommand());
 for (const command of program.commands) command.exitOverride();
 
