@@ -35,7 +35,7 @@ const RUN_COLUMNS: Record<string, string> = {
   executor:
     "process: the run went through one process (sync, backfill, schedule); workers: it was split into jobs that worker processes ran (enqueue, schedule --workers).",
   jobs_total:
-    "For a run of the workers: how many batch jobs it was split into (NULL while its users are being listed, and for a run of one process). The run finishes once every batch is done or given up (sync_run_jobs).",
+    "For a run of the workers: how many batch jobs it was split into (NULL while its users are being listed, and for a run of one process); a batch that spends its time budget adds one, for the users it hands over. The run finishes once every batch is done or given up (sync_run_jobs).",
 };
 
 const JOBS_TABLE =
@@ -48,7 +48,7 @@ const JOBS_COLUMNS: Record<string, string> = {
   status:
     "done: the batch's users were synced (each succeeded or failed on its own); retrying: the attempt stopped on an error and the job will run again; failed: the last attempt stopped on an error and the batch is given up.",
   users:
-    "Users of the batch this attempt went through (those an earlier attempt committed are skipped).",
+    "Users of the batch this attempt went through (those an earlier attempt committed are skipped, those it handed to a new batch when its time budget was spent are not counted).",
   users_succeeded: "Users this attempt committed without a failure.",
   users_failed: "Users this attempt recorded as failed (sync_failures has why).",
   chats_seen: "Distinct chats the attempt's users listed.",

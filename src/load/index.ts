@@ -91,11 +91,13 @@ export { TableStatistics, DATA_TABLES, ANALYZE_MIN_ROWS } from "./table-statisti
 export type { DataTable } from "./table-statistics.ts";
 export { DEFAULT_TENANT, TENANT_NAME_PATTERN } from "./tenants.ts";
 export {
+  addRunBatch,
   finalBatchStatus,
   planRun,
   recordBatchAttempt,
   runningWorkersRun,
   runProgress,
   runTotals,
+  usersWithoutOutcome,
 } from "./run-jobs.ts";
 export type { BatchAttempt, RunProgress, RunTotals } from "./run-jobs.ts";

@@ -40,6 +40,39 @@ export async function planRun(
   return Number(result.numUpdatedRows) === 1;
 }
 
+/**
+ * Adds a batch to a planned run (a batch that spent its time budget hands its remaining
+ * users to it); returns the new batch's number. In the transaction that queues its job,
+ * so that the run cannot finish before the new batch is final.
+ */
+export async function addRunBatch(db: Kysely<Database>, runId: number): Promise<number> {
+  const { rows } = await sql<{ batch: number }>`
+    update teams.sync_runs set jobs_total = jobs_total + 1
+     where run_id = ${runId} and jobs_total is not null
+    returning jobs_total - 1 as batch`.execute(db);
+  const batch = rows[0]?.batch;
+  if (batch === undefined) throw new Error(`run ${runId} is not a planned run of the workers`);
+  return batch;
+}
+
+/** Those of `userIds` the run has no outcome for yet (neither succeeded nor failed). */
+export async function usersWithoutOutcome(
+  db: Kysely<Database>,
+  runId: number,
+  userIds: readonly string[],
+): Promise<string[]> {
+  if (userIds.length === 0) return [];
+  const { rows } = await sql<{ user_id: string }>`
+    select u.user_id from unnest(${userIds}::text[]) with ordinality as u(user_id, n)
+     where not exists (select 1 from teams.sync_run_users r
+                        where r.run_id = ${runId} and r.user_id = u.user_id
+                          and r.status in ('succeeded', 'failed'))
+       and not exists (select 1 from teams.sync_failures f
+                        where f.run_id = ${runId} and f.user_id = u.user_id)
+     order by u.n`.execute(db);
+  return rows.map((r) => r.user_id);
+}
+
 export interface BatchAttempt {
   readonly runId: number;
   readonly batch: number;
@@ -61,12 +94,15 @@ export interface BatchAttempt {
   readonly startedAt: Date | null;
 }
 
-/** Records an attempt's outcome; once per attempt (a retry after a lost commit adds nothing). */
+/**
+ * Records an attempt's outcome; once per attempt (a retry after a lost commit adds
+ * nothing). Returns whether this call recorded it.
+ */
 export async function recordBatchAttempt(
   db: Kysely<Database>,
   attempt: BatchAttempt,
-): Promise<void> {
-  await db
+): Promise<boolean> {
+  const result = await db
     .insertInto("teams.sync_run_jobs")
     .values({
       run_id: attempt.runId,
@@ -89,7 +125,8 @@ export async function recordBatchAttempt(
       started_at: attempt.startedAt,
     })
     .onConflict((oc) => oc.columns(["run_id", "batch", "attempt"]).doNothing())
-    .execute();
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
 }
 
 /** Whether a batch is final already (done or given up), and how. */

@@ -17,4 +17,6 @@ export interface WorkContext {
   /** The run locks' heartbeat and takeover grace (tests shorten them). */
   readonly lockTiming?: Partial<RunLockTiming>;
   readonly now?: () => Date;
+  /** How long a batch job starts users before it hands the rest to a new job (JobBudget). */
+  readonly jobBudgetMs?: number;
 }

@@ -13,9 +13,10 @@ export function simWorkContext(
   db: Kysely<Database>,
   databaseUrl: string,
   sims: Readonly<Record<string, Simulator>>,
-  options: { logger?: Logger; rateScale?: number } = {},
+  options: { logger?: Logger; rateScale?: number; jobBudgetMs?: number } = {},
 ): WorkContext {
   return {
+    ...(options.jobBudgetMs === undefined ? {} : { jobBudgetMs: options.jobBudgetMs }),
     db,
     databaseUrl,
     logger: options.logger ?? createLogger({ level: "silent" }),

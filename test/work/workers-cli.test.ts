@@ -169,4 +169,10 @@ describe("three worker processes, three tenants, a worker killed mid-run", () =>
       expect(result.code, result.describe).toBe(0);
     }
   }, 300_000);
+
+  it("refuse a job budget that would outlast graphile-worker's 4-hour lock", async () => {
+    const result = await runCli(["worker", "--job-minutes", "240"], {});
+    expect(result.code, result.describe).toBe(2);
+    expect(result.stderr).toMatch(/--job-minutes.*at most 180/);
+  });
 });

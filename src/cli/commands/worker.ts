@@ -1,7 +1,8 @@
-import { Command } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 import { ConfigError } from "../../errors.ts";
 import { defaultSyncOptions, DEFAULT_CONCURRENCY } from "../../sync/options.ts";
 import { graphSource } from "../../sync/graph-source.ts";
+import { DEFAULT_JOB_BUDGET_MS } from "../../work/job-budget.ts";
 import { runWorkers } from "../../work/run-workers.ts";
 import type { WorkContext } from "../../work/work-context.ts";
 import { createApp, createExtractor, withWarehouse } from "../app.ts";
@@ -12,6 +13,7 @@ import { addTenantFlags, tenantsOf, type TenantFlagValues } from "../tenant-flag
 interface Flags extends TenantFlagValues {
   concurrency?: number;
   deadAfter?: number;
+  jobMinutes?: number;
   rateScale?: number;
 }
 
@@ -37,6 +39,11 @@ export function workerCommand(): Command {
       `a worker silent this long is dead and its jobs run again elsewhere (default ${DEFAULT_DEAD_AFTER_SECONDS})`,
       positiveInt,
     )
+    .option(
+      "--job-minutes <n>",
+      `a job starts no new user after this long and hands the rest to a new job (default ${DEFAULT_JOB_BUDGET_MS / 60_000}; graphile-worker takes a job back after 4 hours)`,
+      jobMinutes,
+    )
     .addOption(rateScaleOption("multiply Graph's documented rate limits (e.g. for the simulator)"));
   addTenantFlags(command);
   return command.action(async (flags: Flags) => {
@@ -58,6 +65,7 @@ export function workerCommand(): Command {
         databaseUrl: target.url,
         logger: app.logger,
         tenants: new Set(tenants.keys()),
+        jobBudgetMs: (flags.jobMinutes ?? DEFAULT_JOB_BUDGET_MS / 60_000) * 60_000,
         graph: (name) => {
           const tenant = tenants.get(name);
           if (!tenant) {
@@ -77,4 +85,17 @@ export function workerCommand(): Command {
       });
     });
   });
+}
+
+/** Job budgets stay well under graphile-worker's 4-hour lock, past which it runs a job twice. */
+const MAX_JOB_MINUTES = 180;
+
+function jobMinutes(value: string): number {
+  const minutes = positiveInt(value);
+  if (minutes > MAX_JOB_MINUTES) {
+    throw new InvalidArgumentError(
+      `at most ${MAX_JOB_MINUTES} (graphile-worker takes a job back after 4 hours)`,
+    );
+  }
+  return minutes;
 }

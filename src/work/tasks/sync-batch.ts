@@ -2,10 +2,12 @@ import { hostname } from "node:os";
 import type { Task } from "graphile-worker";
 import type { Kysely } from "kysely";
 import {
+  addRunBatch,
   finalBatchStatus,
   recordBatchAttempt,
   runProgress,
   succeededUsers,
+  usersWithoutOutcome,
   type BatchAttempt,
   type Database,
 } from "../../load/index.ts";
@@ -13,11 +15,13 @@ import { pgWarehouse } from "../../sync/pg-warehouse.ts";
 import { syncUserBatch, type RunSummary } from "../../sync/run-sync.ts";
 import { addJobInTransaction } from "../add-job.ts";
 import { bookkeeping } from "../bookkeeping.ts";
-import { finishJobKey, TASKS, tenantQueue } from "../names.ts";
+import { JobBudget, DEFAULT_JOB_BUDGET_MS } from "../job-budget.ts";
+import { batchJobKey, finishJobKey, TASKS, tenantQueue } from "../names.ts";
 import {
   batchPayloadSchema,
   parsePayload,
   syncOptionsOf,
+  type BatchPayload,
   type FinishPayload,
   type RunRequest,
 } from "../payloads.ts";
@@ -64,7 +68,9 @@ class BatchStopped extends Error {
  * the attempt that makes every batch of the run final queues the run's finish in that
  * same transaction. A fatal error (Graph's token refused, the database gone) throws:
  * graphile-worker retries the job with backoff, and once its attempts are spent the job
- * stays failed with the error, and the batch is given up (the run still finishes).
+ * stays failed with the error, and the batch is given up (the run still finishes). A
+ * batch that spends its time budget (JobBudget) is done with the users it finished, and
+ * hands the rest to a new batch of the run, queued in the same transaction.
  */
 export function syncBatchTask(ctx: WorkContext): Task {
   return async (raw, helpers) => {
@@ -96,21 +102,40 @@ export function syncBatchTask(ctx: WorkContext): Task {
         }
         const done = await succeededUsers(ctx.db, runId);
         const todo = users.filter((id) => !done.has(id));
+        const budget = new JobBudget(ctx.jobBudgetMs ?? DEFAULT_JOB_BUDGET_MS);
         const summary = await syncUserBatch(
           {
             graph: ctx.graph(request.tenant),
             warehouse: pgWarehouse(ctx.db, { logger, fence: lock, tenant: request.tenant }),
             logger,
-            signal: AbortSignal.any([helpers.abortSignal, lock.lost]),
+            signal: AbortSignal.any([helpers.abortSignal, lock.lost, budget.signal]),
+            progress: budget.progress,
             ...(ctx.now ? { now: ctx.now } : {}),
           },
           syncOptionsOf(request),
           runId,
           todo,
-        );
+        ).finally(() => budget.clear());
         const counts = countsOf(summary);
-        if (summary.fatal !== null) throw new BatchStopped(summary.fatal, counts);
-        await completeAttempt(ctx, request, { ...attempt, ...counts, status: "done", error: null });
+        const stoppedByBudget = budget.spent && !helpers.abortSignal.aborted && !lock.lost.aborted;
+        const rest = stoppedByBudget ? await usersWithoutOutcome(ctx.db, runId, todo) : [];
+        if (summary.fatal !== null && rest.length === 0) {
+          throw new BatchStopped(summary.fatal, counts);
+        }
+        await completeAttempt(
+          ctx,
+          request,
+          // The users it went through: those it handed over are the new batch's.
+          { ...attempt, ...counts, users: todo.length - rest.length, status: "done", error: null },
+          rest,
+        );
+        if (rest.length > 0) {
+          logger.info(
+            { users: todo.length - rest.length, handedOver: rest.length },
+            "batch's time budget spent: its remaining users go to a new batch",
+          );
+          return;
+        }
         logger.info(
           { users: todo.length, skipped: users.length - todo.length, failed: summary.users.failed },
           "batch done",
@@ -152,16 +177,29 @@ function countsOf(summary: RunSummary): AttemptCounts {
 /**
  * The attempt's row, and, when it makes the run's last batch final, the run's finish
  * queued in the same transaction (the run's row locked first, so that of two attempts
- * completing at once exactly one sees the run complete).
+ * completing at once exactly one sees the run complete). Users `handOver` go to a new
+ * batch of the run, added and queued in that same transaction.
  */
 export async function completeAttempt(
   ctx: WorkContext,
   request: RunRequest,
   attempt: BatchAttempt,
+  handOver: readonly string[] = [],
 ): Promise<void> {
   await bookkeeping(ctx, "record the batch's attempt", async (trx) => {
-    await recordBatchAttempt(trx, attempt);
+    const recorded = await recordBatchAttempt(trx, attempt);
     if (attempt.status === "retrying") return;
+    if (handOver.length > 0 && recorded) {
+      const batch = await addRunBatch(trx, attempt.runId);
+      const payload: BatchPayload = { request, runId: attempt.runId, batch, users: [...handOver] };
+      await addJobInTransaction(trx, {
+        task: TASKS.batch,
+        payload,
+        queueName: tenantQueue(request.tenant),
+        jobKey: batchJobKey(attempt.runId, batch),
+        maxAttempts: request.maxAttempts,
+      });
+    }
     const progress = await runProgress(trx, attempt.runId, { lock: true });
     if (progress?.status !== "running" || progress.jobsTotal === null) return;
     if (progress.done + progress.failed < progress.jobsTotal) return;
