@@ -7,6 +7,8 @@ import { findTenant, resolveTenants } from "../../src/config/tenants.ts";
 import { ConfigError } from "../../src/errors.ts";
 
 const cwd = mkdtempSync(path.join(os.tmpdir(), "tcs-tenants-"));
+/** A certificate's path (never read here): inside the test's own folder. */
+const CERT_PATH = path.join(cwd, "certs", "fabrikam.pem");
 
 function tenantsFile(entries: unknown): string {
   const file = path.join(cwd, `tenants-${Math.random().toString(36).slice(2)}.json`);
@@ -19,7 +21,7 @@ const ENV = {
   AZURE_CLIENT_ID: "00000000-0000-4000-8000-00000000000b",
   AZURE_CLIENT_SECRET: "env-secret-value",
   CONTOSO_SECRET: "contoso-secret-value",
-  FABRIKAM_CERT: "/etc/certs/fabrikam.pem",
+  FABRIKAM_CERT: CERT_PATH,
   SIM_TOKEN: "sim-token-value",
 };
 
@@ -65,7 +67,7 @@ describe("tenants: the environment's and --tenants-file's", () => {
     expect(fabrikam?.graph.baseUrl).toBe("https://graph.microsoft.us");
     expect(fabrikam?.graph.auth).toMatchObject({
       kind: "clientCertificate",
-      certificatePath: "/etc/certs/fabrikam.pem",
+      certificatePath: CERT_PATH,
     });
     expect(sim?.graph.auth?.kind).toBe("static");
     const printed = JSON.stringify(tenants);
