@@ -1,10 +1,13 @@
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { demoCommand } from "./cli/commands/demo.ts";
+import { enqueueCommand } from "./cli/commands/enqueue.ts";
 import { migrateCommand } from "./cli/commands/migrate.ts";
+import { readerRolesCommand } from "./cli/commands/reader-roles.ts";
 import { scheduleCommand } from "./cli/commands/schedule.ts";
 import { simulateCommand } from "./cli/simulate.ts";
 import { statusCommand } from "./cli/commands/status.ts";
 import { syncCommand } from "./cli/commands/sync.ts";
+import { workerCommand } from "./cli/commands/worker.ts";
 import { EXIT } from "./cli/exit-codes.ts";
 import { ConfigError } from "./errors.ts";
 import { applyMemoryPolicy } from "./memory-policy.ts";
@@ -20,7 +23,8 @@ const program = new Command("teams-chat-sync")
   .addCommand(syncCommand("backfill"));
 
 program.addCommand(scheduleCommand());
-program.addCommand(statusCommand());
+program.addCommand(workerCommand()).addCommand(enqueueCommand());
+program.addCommand(statusCommand()).addCommand(readerRolesCommand());
 program.addCommand(simulateCommand()).addCommand(demoCommand());
 for (const command of program.commands) command.exitOverride();
 

@@ -1,7 +1,8 @@
 import type { Kysely } from "kysely";
 import type { Database, DatabaseRetryPolicy } from "../load/index.ts";
+import { DEFAULT_TENANT } from "../load/tenants.ts";
 import type { Sleep } from "../runtime.ts";
-import { acquireRunLock, type RunLockTiming } from "../schedule/index.ts";
+import { acquireRunLock, runLockName, type RunLockTiming } from "../schedule/index.ts";
 import type { GraphSource } from "../sync/ports.ts";
 import type { SyncOptions } from "../sync/options.ts";
 import { pgWarehouse } from "../sync/pg-warehouse.ts";
@@ -20,6 +21,8 @@ export interface LockedSyncIo {
   readonly lockTiming?: Partial<RunLockTiming>;
   /** The warehouse's retry policy for transient database errors (tests shorten it). */
   readonly retry?: { readonly policy?: DatabaseRetryPolicy; readonly sleep?: Sleep };
+  /** The tenant synced (default `default`): its run lock, its runs, watermarks and viewpoints. */
+  readonly tenant?: string;
 }
 
 export type LockedSyncResult =
@@ -40,7 +43,9 @@ export async function lockedSync(
   io: LockedSyncIo,
 ): Promise<LockedSyncResult> {
   let busyMessage = "another run holds the warehouse";
+  const tenant = io.tenant ?? DEFAULT_TENANT;
   const lock = await acquireRunLock(io.databaseUrl, {
+    name: runLockName(tenant),
     wait: io.waitForLock,
     signal: io.signal,
     logger: app.logger,
@@ -65,6 +70,7 @@ export async function lockedSync(
         warehouse: pgWarehouse(io.db, {
           logger: app.logger,
           fence: lock,
+          tenant,
           ...(io.retry?.policy ? { retry: io.retry.policy } : {}),
           ...(io.retry?.sleep ? { sleep: io.retry.sleep } : {}),
         }),

@@ -89,3 +89,15 @@ export { readFollowUpMarks, writeFollowUpMarks } from "./follow-up-marks.ts";
 export type { FollowUpMarks } from "./follow-up-marks.ts";
 export { TableStatistics, DATA_TABLES, ANALYZE_MIN_ROWS } from "./table-statistics.ts";
 export type { DataTable } from "./table-statistics.ts";
+export { DEFAULT_TENANT, TENANT_NAME_PATTERN } from "./tenants.ts";
+export {
+  addRunBatch,
+  finalBatchStatus,
+  planRun,
+  recordBatchAttempt,
+  runningWorkersRun,
+  runProgress,
+  runTotals,
+  usersWithoutOutcome,
+} from "./run-jobs.ts";
+export type { BatchAttempt, RunProgress, RunTotals } from "./run-jobs.ts";

@@ -12,6 +12,8 @@ import type { UpsertOptions } from "./upsert-rows.ts";
 export interface LoadOptions extends UpsertOptions {
   /** The run lock each transaction checks first (none: unfenced, e.g. tests). */
   readonly fence?: RunFence;
+  /** The tenant of the run's users (default `default`): the viewpoints are labelled with it. */
+  readonly tenant?: string;
 }
 
 /**

@@ -30,6 +30,7 @@ export function loadUserRows(
       })),
       seenAt,
       { ...options, mayExist: rows.mayHaveRows },
+      options.tenant,
     );
     const removed = await markRemovedUserChats(
       trx,

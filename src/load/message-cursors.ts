@@ -25,11 +25,21 @@ export interface MessageCursors {
   readonly users: ReadonlyMap<string, { readonly deltaLink: string; readonly readAt: Date }>;
 }
 
-/** Every cursor (one row per synced chat and user: small next to the messages). */
-export async function readMessageCursors(db: Kysely<Database>): Promise<MessageCursors> {
+/**
+ * Every cursor (one row per synced chat and user: small next to the messages). With a
+ * tenant, only its users' delta links; chats' cursors all the same, since a chat several
+ * tenants share has one history, read once.
+ */
+export async function readMessageCursors(
+  db: Kysely<Database>,
+  tenant?: string,
+): Promise<MessageCursors> {
   const rows = await db
     .selectFrom("teams.sync_message_cursors")
     .select(["scope", "id", "last_modified_raw", "delta_link", "read_at"])
+    .$if(tenant !== undefined, (q) =>
+      q.where((eb) => eb.or([eb("scope", "=", "chat"), eb("tenant", "=", tenant as string)])),
+    )
     .execute();
   const chats = new Map<string, string | null>();
   const users = new Map<string, { deltaLink: string; readAt: Date }>();

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from "kysely";
 import type { Database } from "./schema.ts";
 import { succeededUsers } from "./run-users.ts";
+import { DEFAULT_TENANT } from "./tenants.ts";
 
 export interface ResumableRun {
   readonly runId: number;
@@ -26,7 +27,10 @@ export interface ResumableRun {
  * failed users), so `backfill --resume` can go on with the users not yet done. A backfill
  * that succeeded leaves nothing to resume.
  */
-export async function findResumableBackfill(db: Kysely<Database>): Promise<ResumableRun | null> {
+export async function findResumableBackfill(
+  db: Kysely<Database>,
+  tenant: string = DEFAULT_TENANT,
+): Promise<ResumableRun | null> {
   const run = await db
     .selectFrom("teams.sync_runs")
     .select([
@@ -43,6 +47,8 @@ export async function findResumableBackfill(db: Kysely<Database>): Promise<Resum
       "rejects",
     ])
     .where("trigger", "=", "backfill")
+    .where("tenant", "=", tenant)
+    .where("executor", "=", "process")
     .orderBy("run_id", "desc")
     .limit(1)
     .executeTakeFirst();
@@ -81,9 +87,14 @@ export async function reopenRun(db: Kysely<Database>, runId: number): Promise<vo
 /**
  * Runs still marked running when a new run holds the run lock ended without finishing
  * (killed, crashed, machine lost): they are closed as failed so `status` stops showing
- * them in progress. Only call this while holding the run lock.
+ * them in progress. Only call this while holding the tenant's run lock: the runs of that
+ * tenant are closed. A run of the workers is not: it lives on in its jobs, between which
+ * nobody holds the lock.
  */
-export async function closeAbandonedRuns(db: Kysely<Database>): Promise<number> {
+export async function closeAbandonedRuns(
+  db: Kysely<Database>,
+  tenant: string = DEFAULT_TENANT,
+): Promise<number> {
   const result = await db
     .updateTable("teams.sync_runs")
     .set({
@@ -92,6 +103,8 @@ export async function closeAbandonedRuns(db: Kysely<Database>): Promise<number> 
       error: "abandoned: the process ended before the run finished (killed or crashed)",
     })
     .where("status", "=", "running")
+    .where("tenant", "=", tenant)
+    .where("executor", "=", "process")
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }

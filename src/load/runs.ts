@@ -1,6 +1,6 @@
 import { sql, type Kysely } from "kysely";
 import { scrubErrorText } from "./scrub-error-text.ts";
-import type { Database, RunStatus, RunTrigger } from "./schema.ts";
+import type { Database, RunExecutor, RunStatus, RunTrigger } from "./schema.ts";
 import { toJsonParam } from "./json-param.ts";
 
 export interface StartRunInput {
@@ -16,6 +16,10 @@ export interface StartRunInput {
    * acknowledgement lost with the connection) returns the run it recorded.
    */
   readonly startKey?: string;
+  /** The tenant the run syncs (default: the column's, `default`). */
+  readonly tenant?: string;
+  /** Who runs it: one process (default), or worker processes as jobs. */
+  readonly executor?: RunExecutor;
 }
 
 export interface StartedRun {
@@ -34,6 +38,8 @@ export async function startRun(db: Kysely<Database>, input: StartRunInput): Prom
       pid: input.pid ?? null,
       host: input.host ?? null,
       start_key: input.startKey ?? null,
+      ...(input.tenant ? { tenant: input.tenant } : {}),
+      ...(input.executor ? { executor: input.executor } : {}),
       ...(input.startedAt ? { started_at: input.startedAt } : {}),
     })
     // A no-op update, so that RETURNING gives the row the first attempt inserted.

@@ -69,6 +69,8 @@ export interface ChatMembersTable {
 export interface UserChatsTable {
   user_id: string;
   chat_id: string;
+  /** The tenant (see migration 2026-12-07T14-00): the column default is 'default'. */
+  tenant: Generated<string>;
   is_hidden: boolean | null;
   last_message_read_at: NullableTimestamptz;
   first_seen_at: Timestamptz;
@@ -115,6 +117,8 @@ export interface ChatOperationsTable {
 export type RunTrigger = "manual" | "cron" | "backfill";
 export type RunStatus = "running" | "succeeded" | "partial" | "failed";
 export type RunUserStatus = "running" | "succeeded" | "failed";
+export type RunExecutor = "process" | "workers";
+export type RunJobStatus = "done" | "retrying" | "failed";
 
 export interface SyncRunsTable {
   run_id: Identity;
@@ -137,11 +141,19 @@ export interface SyncRunsTable {
   host: string | null;
   /** Chosen by the starting process, so that a retried start finds its run. */
   start_key: string | null;
+  /** The tenant (see migration 2026-12-07T14-00): the column default is 'default'. */
+  tenant: Generated<string>;
+  /** process: one process ran it; workers: jobs on worker processes. */
+  executor: ColumnType<RunExecutor, RunExecutor | undefined, RunExecutor>;
+  /** Batch jobs of a run of the workers (NULL until planned, and for a run of one process). */
+  jobs_total: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface SyncWatermarksTable {
   stream: string;
   user_id: string;
+  /** The tenant (see migration 2026-12-07T14-00): the column default is 'default'. */
+  tenant: Generated<string>;
   watermark: NullableTimestamptz;
   watermark_raw: string | null;
   run_id: number | null;
@@ -151,6 +163,8 @@ export interface SyncWatermarksTable {
 export interface SyncFailuresTable {
   id: Identity;
   run_id: number;
+  /** The tenant (see migration 2026-12-07T14-00): the column default is 'default'. */
+  tenant: Generated<string>;
   user_id: string | null;
   stream: string | null;
   http_status: number | null;
@@ -163,6 +177,8 @@ export interface SyncFailuresTable {
 export interface SyncRejectsTable {
   id: Identity;
   run_id: number;
+  /** The tenant (see migration 2026-12-07T14-00): the column default is 'default'. */
+  tenant: Generated<string>;
   user_id: string | null;
   kind: string;
   context: string;
@@ -174,6 +190,8 @@ export interface SyncRejectsTable {
 export interface SyncRunUsersTable {
   run_id: number;
   user_id: string;
+  /** The tenant (see migration 2026-12-07T14-00): the column default is 'default'. */
+  tenant: Generated<string>;
   status: RunUserStatus;
   started_at: DefaultTimestamptz;
   finished_at: NullableTimestamptz;
@@ -287,6 +305,8 @@ export interface ChatMessageTables {
 export interface SyncMessageCursorsTable {
   scope: "chat" | "user";
   id: string;
+  /** The tenant (see migration 2026-12-07T14-00): the column default is 'default'. */
+  tenant: Generated<string>;
   last_modified_raw: string | null;
   delta_link: string | null;
   read_at: Timestamptz;
@@ -305,6 +325,42 @@ export interface SyncLocksTable {
   heartbeat_at: NullableTimestamptz;
 }
 
+/** One row per attempt of a run's batch job (see src/work). */
+export interface SyncRunJobsTable {
+  run_id: number;
+  batch: number;
+  attempt: number;
+  tenant: Generated<string>;
+  status: RunJobStatus;
+  users: Generated<number>;
+  users_succeeded: Generated<number>;
+  users_failed: Generated<number>;
+  chats_seen: Generated<number>;
+  requests: Generated<number>;
+  throttled: Generated<number>;
+  rows_written: Generated<number>;
+  rejects: Generated<number>;
+  error: string | null;
+  job_id: string | null;
+  worker_id: string | null;
+  host: string | null;
+  pid: number | null;
+  started_at: NullableTimestamptz;
+  finished_at: DefaultTimestamptz;
+}
+
+/** Worker processes and their heartbeats (see src/work/heartbeat.ts). */
+export interface SyncWorkersTable {
+  process_id: string;
+  host: string;
+  pid: number;
+  pool_ids: ColumnType<string[], string[] | undefined, string[]>;
+  concurrency: number;
+  dead_after_seconds: number;
+  started_at: DefaultTimestamptz;
+  heartbeat_at: DefaultTimestamptz;
+}
+
 export interface Database extends ChatMessageTables {
   "teams.chats": ChatsTable;
   "teams.chat_members": ChatMembersTable;
@@ -318,4 +374,6 @@ export interface Database extends ChatMessageTables {
   "teams.sync_run_users": SyncRunUsersTable;
   "teams.sync_locks": SyncLocksTable;
   "teams.sync_message_cursors": SyncMessageCursorsTable;
+  "teams.sync_run_jobs": SyncRunJobsTable;
+  "teams.sync_workers": SyncWorkersTable;
 }

@@ -7,6 +7,7 @@ export {
   findRunLockHolder,
   RUN_LOCK_KEY,
   RUN_LOCK_NAME,
+  runLockName,
   type AcquireRunLockOptions,
   type RunLock,
   type RunLockBusy,

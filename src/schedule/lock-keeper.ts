@@ -10,6 +10,12 @@ export interface LockKeeperLogger {
 
 export interface LockKeeperSettings {
   readonly name: string;
+  /**
+   * Whether the lock is also the advisory key older binaries take (the `default` tenant's
+   * lock only): then it is taken again after a reconnection, and one held by an older
+   * binary meanwhile means the lock is lost.
+   */
+  readonly legacyKey: boolean;
   readonly token: string;
   readonly heartbeatMs: number;
   readonly graceMs: number;
@@ -123,7 +129,12 @@ export class LockKeeper {
       if (!ours && this.#state === "held") return await this.#takenOver(client);
       // Taken while someone who cannot write held the advisory key: take it once it is
       // free, so that an older binary cannot start meanwhile.
-      if (!this.#holdsAdvisoryKey && this.#state === "held" && (await tryAdvisoryKey(client))) {
+      if (
+        this.#settings.legacyKey &&
+        !this.#holdsAdvisoryKey &&
+        this.#state === "held" &&
+        (await tryAdvisoryKey(client))
+      ) {
         this.#holdsAdvisoryKey = true;
       }
     } catch {
@@ -189,8 +200,8 @@ export class LockKeeper {
     const { name, token } = this.#settings;
     const pid = await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
     const backendPid = pid.rows[0]?.pid ?? 0;
-    const advisoryKey = await tryAdvisoryKey(client);
-    if (!advisoryKey) {
+    const advisoryKey = this.#settings.legacyKey && (await tryAdvisoryKey(client));
+    if (this.#settings.legacyKey && !advisoryKey) {
       const holder = await findAdvisoryKeyHolder(client, backendPid);
       if (holder?.canWrite) {
         const row = await readLockRow(client, name, this.#settings.graceMs, { forUpdate: false });

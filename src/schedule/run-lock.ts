@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import pg from "pg";
 import { DatabaseError } from "../errors.ts";
 import { retryRuleFor } from "../load/retryable.ts";
+import { DEFAULT_TENANT } from "../load/tenants.ts";
 import { systemSleep } from "../runtime.ts";
 import {
   findAdvisoryKeyHolder,
@@ -16,6 +17,15 @@ import { LockKeeper, type LockKeeperLogger } from "./lock-keeper.ts";
 import { claimLockRow, ensureLockRow, readLockRow, type LockRowState } from "./lock-row.ts";
 
 export { RUN_LOCK_KEY, RUN_LOCK_NAME };
+
+/**
+ * The run lock of a tenant: the `default` tenant keeps the name (and the advisory key) of
+ * the single-tenant lock, so that older binaries still exclude it; every other tenant has
+ * a lock of its own, so that tenants sync side by side.
+ */
+export function runLockName(tenant: string): string {
+  return tenant === DEFAULT_TENANT ? RUN_LOCK_NAME : `${RUN_LOCK_NAME}/${tenant}`;
+}
 
 /** Who holds the run lock (null: nobody we can see). */
 export interface RunLockHolder {
@@ -62,6 +72,8 @@ export const DEFAULT_RUN_LOCK_TIMING: RunLockTiming = Object.freeze({
 });
 
 export interface AcquireRunLockOptions {
+  /** The lock's row (runLockName(tenant)); default RUN_LOCK_NAME, the `default` tenant's. */
+  readonly name?: string;
   /** false: return null at once if another run holds the lock. true: wait for it. */
   readonly wait: boolean;
   /** With wait: give up (return null) after this long. Default: wait indefinitely. */
@@ -126,6 +138,7 @@ export async function acquireRunLock(
   options: AcquireRunLockOptions,
 ): Promise<RunLock | null> {
   const timing = { ...DEFAULT_RUN_LOCK_TIMING, ...options.timing };
+  const name = options.name ?? RUN_LOCK_NAME;
   const connectLock = (): Promise<pg.Client> =>
     connect(database, options.applicationName ?? defaultApplicationName());
   const token = randomUUID();
@@ -139,7 +152,7 @@ export async function acquireRunLock(
       let attempt: ClaimOutcome | null = null;
       try {
         client ??= await connectLock();
-        attempt = await claim(client, token, timing, options.logger);
+        attempt = await claim(client, name, token, timing, options.logger);
       } catch (error) {
         // A waiter rides out a database restart: it reconnects at its next poll (a claim
         // it committed unacknowledged is found again by its token).
@@ -151,7 +164,7 @@ export async function acquireRunLock(
       }
       if (attempt?.kind === "acquired" && client) {
         acquired = true;
-        return holding(client, token, attempt, timing, connectLock, options.logger);
+        return holding(client, name, token, attempt, timing, connectLock, options.logger);
       }
       if (attempt?.kind === "busy") {
         const busy = { holder: attempt.holder, message: describeRunLockHolder(attempt.holder) };
@@ -178,6 +191,7 @@ export async function acquireRunLock(
 /** The RunLock of a claim that succeeded on `client`, kept from now on by a LockKeeper. */
 function holding(
   client: pg.Client,
+  name: string,
   token: string,
   claimed: { backendPid: number; advisoryKey: boolean },
   timing: RunLockTiming,
@@ -185,7 +199,8 @@ function holding(
   logger: LockKeeperLogger | undefined,
 ): RunLock {
   const keeper = new LockKeeper(client, claimed.backendPid, claimed.advisoryKey, {
-    name: RUN_LOCK_NAME,
+    name,
+    legacyKey: name === RUN_LOCK_NAME,
     token,
     heartbeatMs: timing.heartbeatMs,
     graceMs: timing.takeoverGraceMs,
@@ -195,7 +210,7 @@ function holding(
     ...(logger ? { logger } : {}),
   });
   return {
-    name: RUN_LOCK_NAME,
+    name,
     token,
     key: RUN_LOCK_KEY,
     get backendPid() {
@@ -211,12 +226,14 @@ function holding(
 export async function findRunLockHolder(
   database: pg.Pool | string,
   timing: Partial<RunLockTiming> = {},
+  name: string = RUN_LOCK_NAME,
 ): Promise<RunLockHolder | null> {
   const grace = timing.takeoverGraceMs ?? DEFAULT_RUN_LOCK_TIMING.takeoverGraceMs;
   const client = await connect(database, defaultApplicationName());
   try {
-    const row = await readLockRow(client, RUN_LOCK_NAME, grace, { forUpdate: false });
+    const row = await readLockRow(client, name, grace, { forUpdate: false });
     if (row?.token) return rowHolder(row);
+    if (name !== RUN_LOCK_NAME) return null;
     const legacy = await findAdvisoryKeyHolder(client);
     return legacy?.canWrite ? advisoryHolder(legacy) : null;
   } catch (error) {
@@ -268,19 +285,20 @@ type ClaimOutcome =
  */
 async function claim(
   client: pg.Client,
+  name: string,
   token: string,
   timing: RunLockTiming,
   logger: LockKeeperLogger | undefined,
 ): Promise<ClaimOutcome> {
   const grace = timing.takeoverGraceMs;
-  const seen = await readLockRow(client, RUN_LOCK_NAME, grace, { forUpdate: false });
+  const seen = await readLockRow(client, name, grace, { forUpdate: false });
   if (seen && verdict(seen) === "held") return { kind: "busy", holder: rowHolder(seen) };
   let advisoryKey = false;
   await client.query("BEGIN");
   try {
     await client.query(`SET LOCAL lock_timeout = ${CLAIM_LOCK_TIMEOUT_MS}`);
-    await ensureLockRow(client, RUN_LOCK_NAME);
-    const row = await readLockRow(client, RUN_LOCK_NAME, grace, { forUpdate: true });
+    await ensureLockRow(client, name);
+    const row = await readLockRow(client, name, grace, { forUpdate: true });
     // Our own token: a claim whose commit was acknowledged to nobody, tried again.
     const state = row?.token === token ? "free" : row ? verdict(row) : "free";
     if (state === "held" && row) {
@@ -289,8 +307,10 @@ async function claim(
     }
     const pid = await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
     const backendPid = pid.rows[0]?.pid ?? 0;
-    advisoryKey = await tryAdvisoryKey(client);
-    if (!advisoryKey) {
+    // Only the `default` tenant's lock is the one older binaries know (by its advisory key).
+    const legacyKey = name === RUN_LOCK_NAME;
+    advisoryKey = legacyKey && (await tryAdvisoryKey(client));
+    if (legacyKey && !advisoryKey) {
       const legacy = await findAdvisoryKeyHolder(client, backendPid);
       if (legacy?.canWrite) {
         await client.query("ROLLBACK");
@@ -303,7 +323,7 @@ async function claim(
         );
       }
     }
-    await claimLockRow(client, RUN_LOCK_NAME, token, { pid: process.pid, host: hostname() });
+    await claimLockRow(client, name, token, { pid: process.pid, host: hostname() });
     await client.query("COMMIT");
     if (state === "stale" && row) {
       logger?.warn(

@@ -26,6 +26,7 @@ import {
   type DatabaseRetryPolicy,
   type RunFence,
 } from "../load/index.ts";
+import { DEFAULT_TENANT } from "../load/tenants.ts";
 import type { Sleep } from "../runtime.ts";
 import type { Logger } from "../log.ts";
 import type { Stream } from "./ports.ts";
@@ -50,6 +51,11 @@ export interface PgWarehouseOptions {
   readonly sleep?: Sleep;
   /** [0, 1), for the retry jitter; injected so tests get fixed delays. */
   readonly random?: () => number;
+  /**
+   * The tenant the runs sync (default `default`, the tenant of the environment): runs,
+   * watermarks, cursors and viewpoints are its own.
+   */
+  readonly tenant?: string;
 }
 
 /**
@@ -64,11 +70,12 @@ export interface PgWarehouseOptions {
  */
 export function pgWarehouse(db: Kysely<Database>, options: PgWarehouseOptions = {}): Warehouse {
   const { logger, fence } = options;
+  const tenant = options.tenant ?? DEFAULT_TENANT;
   const statistics = new TableStatistics(db, (error) =>
     logger?.debug({ err: error }, "refreshing planner statistics failed"),
   );
   const retried = retrying(options);
-  const loadOptions = fence ? { fence } : {};
+  const loadOptions = { tenant, ...(fence ? { fence } : {}) };
   /** A write of the run: in a transaction that first checks the run still holds its lock. */
   const write = <T>(what: string, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> =>
     retried(what, () => fencedTransaction(db, fence, fn));
@@ -78,6 +85,7 @@ export function pgWarehouse(db: Kysely<Database>, options: PgWarehouseOptions = 
       return write("start the run", async (trx) => {
         const started = await startRun(trx, {
           ...input,
+          tenant,
           pid: process.pid,
           host: os.hostname(),
           startKey,
@@ -86,10 +94,11 @@ export function pgWarehouse(db: Kysely<Database>, options: PgWarehouseOptions = 
       });
     },
     // Fenced: only a run that holds the lock may decide the others' holders are gone.
-    closeAbandonedRuns: () => write("close abandoned runs", (trx) => closeAbandonedRuns(trx)),
+    closeAbandonedRuns: () =>
+      write("close abandoned runs", (trx) => closeAbandonedRuns(trx, tenant)),
     reopenBackfill: () =>
       write("reopen the backfill", async (trx) => {
-        const run = await findResumableBackfill(trx);
+        const run = await findResumableBackfill(trx, tenant);
         if (!run) return null;
         await reopenRun(trx, run.runId);
         return { runId: run.runId, done: run.done, counts: run.counts };
@@ -136,7 +145,7 @@ export function pgWarehouse(db: Kysely<Database>, options: PgWarehouseOptions = 
         const result = new Map<Stream, Map<string, string>>();
         for (const stream of streams) {
           const byUser = new Map<string, string>();
-          for (const [userId, watermark] of await readWatermarks(db, stream))
+          for (const [userId, watermark] of await readWatermarks(db, stream, tenant))
             byUser.set(userId, watermark.raw);
           result.set(stream, byUser);
         }
@@ -161,7 +170,7 @@ export function pgWarehouse(db: Kysely<Database>, options: PgWarehouseOptions = 
       await statistics.inserted(result.tables);
       return totalWrites(result);
     },
-    messageCursors: () => retried("read message cursors", () => readMessageCursors(db)),
+    messageCursors: () => retried("read message cursors", () => readMessageCursors(db, tenant)),
     async loadMessages(page) {
       const result = await retried(
         "load messages",

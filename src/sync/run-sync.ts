@@ -9,7 +9,7 @@ import { ChatClaims } from "./chat-claims.ts";
 import { MessagesRun } from "./messages/messages-run.ts";
 import { describeError, isFatal, type UserFailure } from "./failures.ts";
 import type { SyncOptions } from "./options.ts";
-import type { GraphSource } from "./ports.ts";
+import type { GraphCounters, GraphSource } from "./ports.ts";
 import { resolveUsers } from "./resolve-users.ts";
 import { runCounts, summarizeRun, type EarlierAttempts, type RunSummary } from "./run-summary.ts";
 import { refreshChat } from "./refresh-chat.ts";
@@ -45,62 +45,175 @@ export interface RunDeps {
  * down) stops the users in flight at their next page and the queued ones from starting,
  * and the run ends as soon as those in flight have let go. Whatever happens, every user
  * is counted once and the record is closed.
+ *
+ * A run of the workers goes through the same phases as jobs (src/work): openRun, then
+ * selectRunUsers and syncUserBatch for each batch of users under the run's id, then the
+ * deletion sweep and the run's record closed once, after the last batch.
  */
 export async function runSync(deps: RunDeps, options: SyncOptions): Promise<RunSummary> {
   const now = deps.now ?? systemClock;
-  const startedAt = now();
-  const countersAtStart = deps.graph.counters();
+  const pass = new RunPass(deps, options);
   const { runId, earlier } = await openRun(deps, options);
-  const state = new RunState(deps, runId);
   let usersSelected = 0;
   let chatsMarkedDeleted = 0;
-  let messages: MessagesRun | null = null;
-  const chatsSeen = new Set<string>();
-  try {
-    const run = await runContext(deps, options, state, chatsSeen, now, startedAt);
-    messages = run.messages;
+  await pass.within(runId, async (run, state) => {
     usersSelected = options.chats
       ? await refreshChats(run, options.chats, state, deps)
       : await selectAndSyncUsers(run, state, deps, earlier);
-    if (messages) {
-      await messages.settled();
-      for (const failure of messages.failures) await state.recordFailure(failure);
-    }
+    await pass.settleMessages();
     // The sweep needs every synced user's complete listing: not after a --chats refresh.
     if (!state.stopped && !options.chats) {
       chatsMarkedDeleted = await deps.warehouse.markDeletedChats(now());
     }
-  } catch (error) {
-    state.fail(error);
-  } finally {
-    deps.progress?.stop();
-  }
-  const counters = deps.graph.counters();
-  const summary = summarizeRun({
+  });
+  const summary = pass.summarize({
     // A dry run has no record.
     runId: options.dryRun ? null : runId,
-    options,
-    startedAt,
-    endedAt: now(),
     usersSelected,
-    outcomes: state.outcomes,
-    failures: state.failures,
-    chatsSeen: chatsSeen.size,
     chatsMarkedDeleted,
-    messages: messages
-      ? { messages: messages.messages, written: messages.written }
-      : { messages: 0, written: NO_WRITES },
-    otherRejects: state.rejected,
-    graph: {
-      requests: counters.requests - countersAtStart.requests,
-      throttled: counters.throttled - countersAtStart.throttled,
-      retries: counters.retries - countersAtStart.retries,
-    },
-    fatal: state.fatalMessage(),
     earlier,
   });
   await closeRun(deps, summary, earlier);
   return summary;
+}
+
+/**
+ * One batch of a run's users, synced under the run's existing id (a job of the workers):
+ * as runSync's users, with the batch's own messages settled, but no record opened or
+ * closed and no deletion sweep (the run's last job does those). The summary is the
+ * batch's: its users, counts and fatal error.
+ */
+export async function syncUserBatch(
+  deps: RunDeps,
+  options: SyncOptions,
+  runId: number,
+  userIds: readonly string[],
+): Promise<RunSummary> {
+  const pass = new RunPass(deps, options);
+  await pass.within(runId, async (run, state) => {
+    deps.progress?.start(userIds.length);
+    await syncEach(run, userIds, state, deps, (id) => syncUser(run, id));
+    await pass.settleMessages();
+  });
+  return pass.summarize({
+    runId,
+    usersSelected: userIds.length,
+    chatsMarkedDeleted: 0,
+    earlier: null,
+  });
+}
+
+/**
+ * The users of a run (every user of the tenant, or those asked for), as a run of the
+ * workers plans its batches: ids that cannot be resolved are recorded as the run's
+ * failures, unusable items as its rejects. Throws on a fatal error (the job retries).
+ */
+export async function selectRunUsers(
+  deps: RunDeps,
+  options: SyncOptions,
+  runId: number,
+): Promise<{ readonly ids: readonly string[]; readonly unresolved: number }> {
+  const now = deps.now ?? systemClock;
+  const state = new RunState(deps, runId);
+  const normalize = resolveNormalizeOptions(options);
+  const users = await resolveUsers(deps.graph, options, deps.signal, normalize);
+  for (const failure of users.failures) await state.recordFailure(failure);
+  if (users.rejects.length > 0) await state.recordRejects(users.rejects, now());
+  if (state.stopped) throw new Error(state.fatalMessage() ?? "stopped");
+  return { ids: users.ids, unresolved: users.failures.length };
+}
+
+/**
+ * What one pass over users or chats shares, from the run's context to its summary: the
+ * state (outcomes, failures, the fatal error), the chats seen, the messages stream.
+ */
+class RunPass {
+  readonly #now: () => Date;
+  readonly #startedAt: Date;
+  readonly #countersAtStart: GraphCounters;
+  #state: RunState | null = null;
+  #messages: MessagesRun | null = null;
+  readonly #chatsSeen = new Set<string>();
+
+  constructor(
+    private readonly deps: RunDeps,
+    private readonly options: SyncOptions,
+  ) {
+    this.#now = deps.now ?? systemClock;
+    this.#startedAt = this.#now();
+    this.#countersAtStart = deps.graph.counters();
+  }
+
+  /**
+   * Runs `body` with the run's context; a throw (a fatal error reading the context or in
+   * the body) stops the pass instead of escaping, and the progress bar is stopped.
+   */
+  async within(
+    runId: number,
+    body: (run: RunContext, state: RunState) => Promise<void>,
+  ): Promise<void> {
+    const state = new RunState(this.deps, runId);
+    this.#state = state;
+    try {
+      const run = await runContext(
+        this.deps,
+        this.options,
+        state,
+        this.#chatsSeen,
+        this.#now,
+        this.#startedAt,
+      );
+      this.#messages = run.messages;
+      await body(run, state);
+    } catch (error) {
+      state.fail(error);
+    } finally {
+      this.deps.progress?.stop();
+    }
+  }
+
+  /** Waits for the messages stream's reads and records their failures. */
+  async settleMessages(): Promise<void> {
+    const messages = this.#messages;
+    const state = this.#state;
+    if (!messages || !state) return;
+    await messages.settled();
+    for (const failure of messages.failures) await state.recordFailure(failure);
+  }
+
+  summarize(input: {
+    runId: number | null;
+    usersSelected: number;
+    chatsMarkedDeleted: number;
+    earlier: EarlierAttempts | null;
+  }): RunSummary {
+    const state = this.#state;
+    if (!state) throw new Error("summarize() before within()");
+    const counters = this.deps.graph.counters();
+    const messages = this.#messages;
+    return summarizeRun({
+      runId: input.runId,
+      options: this.options,
+      startedAt: this.#startedAt,
+      endedAt: this.#now(),
+      usersSelected: input.usersSelected,
+      outcomes: state.outcomes,
+      failures: state.failures,
+      chatsSeen: this.#chatsSeen.size,
+      chatsMarkedDeleted: input.chatsMarkedDeleted,
+      messages: messages
+        ? { messages: messages.messages, written: messages.written }
+        : { messages: 0, written: NO_WRITES },
+      otherRejects: state.rejected,
+      graph: {
+        requests: counters.requests - this.#countersAtStart.requests,
+        throttled: counters.throttled - this.#countersAtStart.throttled,
+        retries: counters.retries - this.#countersAtStart.retries,
+      },
+      fatal: state.fatalMessage(),
+      earlier: input.earlier,
+    });
+  }
 }
 
 /**
@@ -143,9 +256,10 @@ async function refreshChats(
 }
 
 /** Starts the run's record, or reopens the backfill to resume (under the run lock). */
-async function openRun(
+export async function openRun(
   deps: RunDeps,
   options: SyncOptions,
+  executor: "process" | "workers" = "process",
 ): Promise<{ runId: number; earlier: EarlierAttempts | null }> {
   const { warehouse, logger } = deps;
   const abandoned = await warehouse.closeAbandonedRuns();
@@ -161,6 +275,7 @@ async function openRun(
     return { runId: resumed.runId, earlier: resumed };
   }
   const runId = await warehouse.startRun({
+    executor,
     trigger: options.trigger,
     streams: [...options.streams],
     options: {
@@ -174,7 +289,7 @@ async function openRun(
 }
 
 /** Finishes the run's record; a failure to do so is logged, never thrown over the summary. */
-async function closeRun(
+export async function closeRun(
   deps: RunDeps,
   summary: RunSummary,
   earlier: EarlierAttempts | null,

@@ -45,6 +45,8 @@ export interface Warehouse {
     trigger: Trigger;
     streams: readonly Stream[];
     options: Record<string, unknown>;
+    /** Who runs it: this process (default), or worker processes as jobs. */
+    executor?: "process" | "workers";
   }): Promise<number>;
   /**
    * Closes runs left `running` by a process that died; call only under the run lock (the

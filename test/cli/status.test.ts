@@ -98,6 +98,7 @@ describe("status on a tenant larger than a screen", () => {
         "lastRunFailures",
         "runs",
         "summary",
+        "tenants",
         "watermarks",
       ].sort(),
     );

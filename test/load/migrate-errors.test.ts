@@ -73,7 +73,7 @@ describe("migrateToLatest on a fresh database", () => {
       ).rows.map((r) => r.name);
     expect((await migrateToLatest(open.db)).error).toBeUndefined();
     const all = await tables();
-    expect(all).toHaveLength(20);
+    expect(all).toHaveLength(22);
     const migrator = new Migrator({
       db: open.db,
       provider: new FolderMigrationProvider({ folder: MIGRATIONS_FOLDER }),

@@ -209,7 +209,7 @@ const ADDED: Record<string, Record<string, string>> = {
     operations_synced_raw: "text",
   },
   chat_members: { raw: "jsonb" },
-  user_chats: {},
+  user_chats: { tenant: "text" },
   message_previews: { from_kind: "text", from_identity_type: "text", last_seen_at: "timestamptz" },
   chat_operations: { raw: "jsonb" },
   sync_runs: {
@@ -226,9 +226,12 @@ const ADDED: Record<string, Record<string, string>> = {
     pid: "int4",
     host: "text",
     start_key: "uuid",
+    tenant: "text",
+    executor: "text",
+    jobs_total: "int4",
   },
-  sync_watermarks: {},
-  sync_failures: { error_code: "text", request_id: "text" },
+  sync_watermarks: { tenant: "text" },
+  sync_failures: { error_code: "text", request_id: "text", tenant: "text" },
   chat_messages: {},
   chat_message_mentions: {},
   chat_message_reactions: {},
@@ -247,6 +250,7 @@ const NEW_TABLES: Record<string, { key: string[]; columns: Record<string, string
       reason: "text",
       raw: "jsonb",
       at: "timestamptz",
+      tenant: "text",
     },
   },
   sync_run_users: {
@@ -260,6 +264,7 @@ const NEW_TABLES: Record<string, { key: string[]; columns: Record<string, string
       chats_seen: "int4",
       rows_written: "int4",
       error: "text",
+      tenant: "text",
     },
   },
   sync_message_cursors: {
@@ -272,6 +277,45 @@ const NEW_TABLES: Record<string, { key: string[]; columns: Record<string, string
       read_at: "timestamptz",
       run_id: "int8",
       updated_at: "timestamptz",
+      tenant: "text",
+    },
+  },
+  sync_run_jobs: {
+    key: ["run_id", "batch", "attempt"],
+    columns: {
+      run_id: "int8",
+      batch: "int4",
+      attempt: "int4",
+      tenant: "text",
+      status: "text",
+      users: "int4",
+      users_succeeded: "int4",
+      users_failed: "int4",
+      chats_seen: "int4",
+      requests: "int4",
+      throttled: "int4",
+      rows_written: "int4",
+      rejects: "int4",
+      error: "text",
+      job_id: "text",
+      worker_id: "text",
+      host: "text",
+      pid: "int4",
+      started_at: "timestamptz",
+      finished_at: "timestamptz",
+    },
+  },
+  sync_workers: {
+    key: ["process_id"],
+    columns: {
+      process_id: "uuid",
+      host: "text",
+      pid: "int4",
+      pool_ids: "_text",
+      concurrency: "int4",
+      dead_after_seconds: "int4",
+      started_at: "timestamptz",
+      heartbeat_at: "timestamptz",
     },
   },
   sync_locks: {
@@ -383,8 +427,10 @@ describe("migrations", () => {
       "CREATE INDEX sync_failures_run_id_idx ON teams.sync_failures (run_id)",
       "CREATE INDEX sync_rejects_run_id_idx ON teams.sync_rejects (run_id)",
       "CREATE UNIQUE INDEX sync_runs_start_key_key ON teams.sync_runs (start_key)",
+      "CREATE INDEX sync_runs_tenant_run_id_idx ON teams.sync_runs (tenant, run_id)",
       "CREATE INDEX sync_watermarks_run_id_idx ON teams.sync_watermarks (run_id)",
       "CREATE INDEX user_chats_chat_id_idx ON teams.user_chats (chat_id)",
+      "CREATE INDEX user_chats_tenant_chat_id_idx ON teams.user_chats (tenant, chat_id)",
     ]);
   });
 
@@ -403,6 +449,8 @@ describe("migrations", () => {
       "2026-11-24T09-00_create-sync-locks",
       "2026-12-07T12-00_create-chat-messages",
       "2026-12-07T13-00_create-message-cursors",
+      "2026-12-07T14-00_add-tenants-and-work-queue",
+      "2026-12-07T14-30_add-tenant-row-security",
     ]);
   });
 

@@ -7,11 +7,15 @@ import { createApp, createExtractor, withWarehouse } from "../app.ts";
 import { lockedSync } from "../locked-sync.ts";
 import { abortOnSignals } from "../signals.ts";
 import { addSyncFlags, syncOptionsFromFlags, type SyncFlagValues } from "../sync-flags.ts";
+import { addTenantFlags, chosenTenant } from "../tenant-flags.ts";
+import { enqueueRuns } from "../../work/enqueue.ts";
+import { addWorkFlags, describeOutcome, workRequests, type WorkFlagValues } from "./enqueue.ts";
 
-interface Flags extends SyncFlagValues {
+interface Flags extends SyncFlagValues, WorkFlagValues {
   cron: string;
   timezone?: string;
   catchUp: boolean;
+  workers?: boolean;
 }
 
 export const DEFAULT_CRON = "0 2 * * *";
@@ -31,8 +35,17 @@ export function scheduleCommand(): Command {
       DEFAULT_CRON,
     )
     .option("--timezone <tz>", "IANA time zone of the cron expression (default: the system's)")
-    .option("--no-catch-up", "do not run at start when a scheduled run was missed");
+    .option("--no-catch-up", "do not run at start when a scheduled run was missed")
+    .option(
+      "--workers",
+      "queue each run for the workers (teams-chat-sync worker) instead of syncing in this process",
+    );
   addSyncFlags(command);
+  addTenantFlags(
+    command,
+    "the tenant to sync (default: the environment's, named default; with --workers, every tenant unless given)",
+  );
+  addWorkFlags(command);
   return command.action(async (flags: Flags) => {
     try {
       parseCronExpression(flags.cron, flags.timezone);
@@ -43,7 +56,12 @@ export function scheduleCommand(): Command {
     const sync = await syncOptionsFromFlags(flags, "cron");
     const app = createApp({ flags: { rateScale: flags.rateScale, sync } });
     const options = app.config.sync;
-    const graph = graphSource(createExtractor(app));
+    // With --workers, this process queues runs and never calls Graph itself.
+    const requests = flags.workers
+      ? workRequests(app, { ...flags, all: flags.all ?? flags.tenant === undefined }, options)
+      : null;
+    const tenant = requests ? null : chosenTenant(app, flags);
+    const graph = tenant ? graphSource(createExtractor(app, tenant.graph)) : null;
     const signal = abortOnSignals((name) =>
       app.logger.info({ signal: name }, "stopping: the run in flight finishes first"),
     );
@@ -69,12 +87,20 @@ export function scheduleCommand(): Command {
             // The embedded server may have gone away since the last tick (killed, OOM,
             // a reboot of its host); it is started again rather than failing every tick.
             await target.ensureAvailable();
+            if (requests) {
+              const outcomes = await enqueueRuns(db, target.url, requests);
+              for (const outcome of outcomes)
+                app.logger.info({ outcome }, describeOutcome(outcome));
+              return { status: "succeeded" };
+            }
+            if (!graph || !tenant) throw new Error("no tenant to sync");
             const result = await lockedSync(app, options, {
               graph,
               db,
               databaseUrl: target.url,
               waitForLock: false,
               signal,
+              tenant: tenant.name,
             });
             if (result.kind === "busy") {
               app.logger.warn({}, `${result.message}; skipping this tick`);

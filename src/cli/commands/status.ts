@@ -7,6 +7,9 @@ import {
   type RunRow,
   type StatusOverview,
 } from "../../load/index.ts";
+import { readTenantStatus, type TenantRun, type TenantStatus } from "../../load/tenant-status.ts";
+import { WORKER_SCHEMA } from "../../work/add-job.ts";
+import { TENANT_QUEUE_PREFIX } from "../../work/names.ts";
 import { createApp, withWarehouse } from "../app.ts";
 import { jsonOption, positiveInt } from "../flags.ts";
 
@@ -36,16 +39,21 @@ export function statusCommand(): Command {
       const app = createApp();
       await withWarehouse(app, { migrate: true }, async ({ db, target }) => {
         const runs = flags.runs ?? 10;
+        const tenants = await readTenantStatus(db, TENANT_QUEUE_PREFIX, WORKER_SCHEMA);
         if (flags.json) {
           const status = await readStatus(db, { runs });
           const inProgress = status.inProgress.map(withAlive);
-          console.log(JSON.stringify({ database: target.description, ...status, inProgress }));
+          console.log(
+            JSON.stringify({ database: target.description, ...status, inProgress, tenants }),
+          );
         } else {
           const overview = await readStatusOverview(
             db,
             flags.all ? { runs } : { runs, users: DETAIL_USERS },
           );
           console.log(formatStatus(overview, target.description));
+          const lines = formatTenants(tenants);
+          if (lines.length > 0) console.log(["", ...lines].join("\n"));
         }
       });
     });
@@ -158,4 +166,53 @@ function age(seconds: number): string {
   if (seconds < 7200) return `${Math.round(seconds / 60)}m`;
   if (seconds < 172800) return `${Math.round(seconds / 3600)}h`;
   return `${Math.round(seconds / 86400)}d`;
+}
+
+/**
+ * Per tenant, when there is more than the environment's tenant or any job: the run in
+ * progress with its batches, the tenant's jobs (waiting, running, failed with their
+ * error), the last finished run.
+ */
+function formatTenants(tenants: readonly TenantStatus[]): string[] {
+  const queued = tenants.some(
+    (t) =>
+      t.jobs.pending + t.jobs.running + t.jobs.failed > 0 ||
+      t.last_finished?.executor === "workers",
+  );
+  if (tenants.length <= 1 && !queued) return [];
+  const lines = [`tenants (${tenants.length}):`];
+  for (const t of tenants) {
+    const run = t.in_progress;
+    const progress = !run
+      ? "no run in progress"
+      : run.executor === "workers"
+        ? `run #${run.run_id} (${run.trigger}) in progress since ${iso(run.started_at)}: ` +
+          (run.jobs_total === null
+            ? "listing its users"
+            : `${run.jobs_done} of ${run.jobs_total} batches done` +
+              (run.jobs_failed > 0 ? `, ${run.jobs_failed} given up` : ""))
+        : `run #${run.run_id} (${run.trigger}) in progress since ${iso(run.started_at)} in one process`;
+    lines.push(
+      `  ${t.tenant}: ${progress}; jobs ${t.jobs.pending} pending, ${t.jobs.running} running, ${t.jobs.failed} failed`,
+    );
+    for (const job of t.jobs.failed_jobs) {
+      const error = (job.last_error ?? "").replace(/\s+/g, " ").trim();
+      const cut = error.length > ERROR_CHARS ? `${error.slice(0, ERROR_CHARS - 1)}…` : error;
+      lines.push(
+        `    failed job ${job.id} ${job.task} after ${job.attempts} attempts (${iso(job.failed_at)}): ${cut}`,
+      );
+    }
+    lines.push(
+      `    last finished: ${t.last_finished ? tenantRunLine(t.last_finished) : "none yet"}`,
+    );
+  }
+  return lines;
+}
+
+function tenantRunLine(run: TenantRun): string {
+  return (
+    `#${run.run_id} ${run.trigger} ${run.status} ${iso(run.started_at)}` +
+    `${run.finished_at ? ` to ${iso(run.finished_at)}` : ""} users ${run.users_succeeded}/${run.users_total} ` +
+    `failed ${run.users_failed}${run.executor === "workers" ? " (workers)" : ""}${run.error ? ` error: ${run.error}` : ""}`
+  );
 }

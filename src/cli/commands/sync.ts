@@ -6,11 +6,12 @@ import type { Trigger } from "../../sync/options.ts";
 import { createApp, createExtractor, withWarehouse } from "../app.ts";
 import { lockedSync } from "../locked-sync.ts";
 import { abortOnSignals } from "../signals.ts";
+import { addTenantFlags, chosenTenant, type TenantFlagValues } from "../tenant-flags.ts";
 import { createProgressBar } from "../progress.ts";
 import { exitCodeFor, formatSummary } from "../summary.ts";
 import { addSyncFlags, syncOptionsFromFlags, type SyncFlagValues } from "../sync-flags.ts";
 
-interface Flags extends SyncFlagValues {
+interface Flags extends SyncFlagValues, TenantFlagValues {
   waitForLock?: boolean;
 }
 
@@ -29,6 +30,7 @@ export function syncCommand(name: "sync" | "backfill"): Command {
     "--wait-for-lock",
     "when another run holds the warehouse, wait for it instead of exiting",
   );
+  addTenantFlags(command, "the tenant to sync (default: the environment's, named default)");
   if (name === "backfill") {
     command.option(
       "--resume",
@@ -40,7 +42,8 @@ export function syncCommand(name: "sync" | "backfill"): Command {
     const interactive = Boolean(process.stderr.isTTY) && !flags.json;
     const app = createApp({ quiet: interactive, flags: { rateScale: flags.rateScale, sync } });
     const options = app.config.sync;
-    const graph = graphSource(createExtractor(app));
+    const tenant = chosenTenant(app, flags);
+    const graph = graphSource(createExtractor(app, tenant.graph));
     const progress = interactive
       ? createProgressBar(() => graph.counters(), process.stderr)
       : undefined;
@@ -59,6 +62,7 @@ export function syncCommand(name: "sync" | "backfill"): Command {
             databaseUrl: target.url,
             waitForLock: flags.waitForLock ?? false,
             signal,
+            tenant: tenant.name,
             ...(progress ? { progress } : {}),
           });
           if (result.kind === "busy") {
