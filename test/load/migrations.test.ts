@@ -451,6 +451,7 @@ describe("migrations", () => {
       "2026-12-07T13-00_create-message-cursors",
       "2026-12-07T14-00_add-tenants-and-work-queue",
       "2026-12-07T14-30_add-tenant-row-security",
+      "2026-12-07T15-00_reply-times-by-windows",
     ]);
   });
 
