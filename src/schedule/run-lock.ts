@@ -407,14 +407,17 @@ async function connect(database: pg.Pool | string, applicationName: string): Pro
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
   });
+  // A dead idle connection emits 'error', which would crash the process unheard; the
+  // failures that matter reach us as rejected queries (and the keeper listens for more).
+  // Listening before connecting: a backend terminated right after it accepted us sends
+  // its error in the same read as the handshake's end, before connect()'s promise lets
+  // us run again.
+  client.on("error", () => undefined);
   try {
     await client.connect();
   } catch (error) {
     throw asDatabaseError(error, "could not connect to take the run lock");
   }
-  // A dead idle connection emits 'error', which would crash the process unheard; the
-  // failures that matter reach us as rejected queries (and the keeper listens for more).
-  client.on("error", () => undefined);
   return client;
 }
 
