@@ -1,6 +1,6 @@
 /**
- * `npm run bench [-- --quick] [-- --only ceiling,copy,rerun,rss,baseline] [-- --repeat n]`:
- * the performance figures of issue 7. Figures print as `name=value` on stdout, progress on
+ * `npm run bench [-- --quick] [-- --only ceiling,copy,rerun,rss,baseline,workers] [-- --repeat n]`:
+ * the performance figures of issues 7 and 17. Figures print as `name=value` on stdout, progress on
  * stderr; all of them, with the parameters, go to bench/results/<timestamp>.json. With
  * `--repeat n` the chosen parts run n times (each on a fresh Postgres), each figure's
  * min/median/max is printed for the ratios and stored for all, and the goals are judged on
@@ -16,6 +16,7 @@ import { benchCeiling } from "./ceiling.ts";
 import { benchCopyFloor } from "./copy-floor.ts";
 import { benchRerun } from "./rerun.ts";
 import { benchRss } from "./rss.ts";
+import { benchWorkers } from "./workers.ts";
 import {
   BENCH_DIR,
   Figures,
@@ -27,7 +28,7 @@ import {
   type BenchParams,
 } from "./support.ts";
 
-const BENCHMARKS = ["ceiling", "copy", "rerun", "rss", "baseline"] as const;
+const BENCHMARKS = ["ceiling", "copy", "rerun", "rss", "baseline", "workers"] as const;
 
 const { values } = parseArgs({
   options: {
@@ -60,6 +61,7 @@ const params: BenchParams = values.quick
       latencyJitterMs: 40,
       rssSmall: { users: 20, chats: 600 },
       baselineStride: 20,
+      workers: { speedup: { users: 100, chats: 3_000 }, ceiling: { users: 200, chats: 6_000 } },
     }
   : {
       quick: false,
@@ -71,6 +73,7 @@ const params: BenchParams = values.quick
       latencyJitterMs: 40,
       rssSmall: { users: 100, chats: 3_000 },
       baselineStride: 100,
+      workers: { speedup: { users: 500, chats: 15_000 }, ceiling: { users: 1_000, chats: 30_000 } },
     };
 const environment = {
   node: process.version,
@@ -123,6 +126,7 @@ async function runOnce(): Promise<Run> {
       }
       if (only.has("rss")) await benchRss(params, pg, figures);
       if (only.has("baseline")) await benchBaseline(params, pg, figures, oursFullSeconds);
+      if (only.has("workers")) await benchWorkers(params, pg, figures);
     });
   } catch (failure) {
     error = failure instanceof Error ? (failure.stack ?? failure.message) : String(failure);
@@ -144,7 +148,7 @@ for (let i = 1; i <= repeat; i++) {
 const spread = spreadOf(runs.map((r) => r.figures));
 if (repeat > 1) {
   for (const [name, s] of Object.entries(spread)) {
-    if (!name.includes("ratio")) continue;
+    if (!/ratio|speedup|429s|_load$/.test(name)) continue;
     process.stdout.write(
       `${name}: min=${s.min} median=${s.median} max=${s.max} (${s.runs} runs)\n`,
     );
@@ -182,7 +186,7 @@ await writeFile(
 );
 log(`results in ${path.relative(process.cwd(), file)}`);
 
-/** Each goal of issue 7 against what was measured (null: not measured in this run). */
+/** Each goal of issues 7 and 17 against what was measured (null: not measured in this run). */
 function goals(v: Figures["values"]): Record<string, boolean | null> {
   const num = (name: string): number | null => (typeof v[name] === "number" ? v[name] : null);
   const check = (name: string, ok: (x: number) => boolean): boolean | null => {
@@ -198,6 +202,9 @@ function goals(v: Figures["values"]): Record<string, boolean | null> {
     "peak_rss_mb < 250": check("peak_rss_mb", (x) => x < 250),
     "rerun_writes == 0": check("rerun_writes", (x) => x === 0),
     "rerun_requests == 0": check("rerun_requests", (x) => x === 0),
+    "workers_speedup >= 1.6": check("workers_speedup", (x) => x >= 1.6),
+    "workers_ceiling_ratio >= 0.90": check("workers_ceiling_ratio", (x) => x >= 0.9),
+    "workers_429s == 0": check("workers_429s", (x) => x === 0),
   };
 }
 

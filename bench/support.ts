@@ -28,6 +28,11 @@ export interface BenchParams {
   readonly rssSmall: { readonly users: number; readonly chats: number };
   /** Users the SDK baseline syncs: every `baselineStride`-th user of the tenant. */
   readonly baselineStride: number;
+  /** The tenants of bench/workers.ts: each of the two of the speedup, the one of the ceiling. */
+  readonly workers: {
+    readonly speedup: { readonly users: number; readonly chats: number };
+    readonly ceiling: { readonly users: number; readonly chats: number };
+  };
 }
 
 export function log(message: string): void {
