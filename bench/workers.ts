@@ -19,7 +19,9 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { freshBuild } from "../bin/fresh-build.js";
-import { floorOf, simSummary } from "./ceiling.ts";
+import type { RequestLogEntry } from "../src/sim/index.ts";
+import { dimensionsOf } from "../src/sim/throttle/throttler.ts";
+import { floorOf, simSummary, type Floor } from "./ceiling.ts";
 import {
   cpuSecondsOf,
   loadNow,
@@ -174,7 +176,8 @@ async function benchWorkersCeiling(
         run,
         floor,
         sim: simSummary(stats),
-        gaps: idleStretches(stats.log.map((e) => e.arrivedAtMs)),
+        breakdown: ceilingBreakdown(stats.log, run, floor),
+        idleStretches: idleStretches(stats.log.map((e) => e.arrivedAtMs)),
       });
     },
   );
@@ -215,6 +218,10 @@ export interface WorkersRun {
   }[];
   /** Per tenant: the worker pids that ran its batches, busy and idle time between them. */
   readonly batches: Record<string, unknown>;
+  /** When the enqueue command started, and each batch attempt's window (epoch ms). */
+  readonly enqueuedAt: number;
+  readonly batchWindows: readonly BatchRow[];
+  readonly finishedAt: number;
   /** CPU seconds during the timed part, by who spent them, and the machine's. */
   readonly cpu: Record<string, number>;
   readonly load: { readonly start: number; readonly end: number; readonly cores: number };
@@ -335,16 +342,17 @@ async function workersRun(pgServer: BenchPostgres, options: RunOptions): Promise
       `select tenant, batch, attempt, pid, started_at, finished_at, requests::int
          from teams.sync_run_jobs order by tenant, started_at`,
     );
+    const windows = batchRows.map((b): BatchRow => ({
+      tenant: b.tenant,
+      batch: b.batch,
+      attempt: b.attempt,
+      pid: b.pid,
+      started: b.started_at.getTime(),
+      finished: b.finished_at.getTime(),
+      requests: b.requests,
+    }));
     const batches = batchSummary(
-      batchRows.map((b) => ({
-        tenant: b.tenant,
-        batch: b.batch,
-        attempt: b.attempt,
-        pid: b.pid,
-        started: b.started_at.getTime(),
-        finished: b.finished_at.getTime(),
-        requests: b.requests,
-      })),
+      windows,
       runRows.map((r) => ({
         tenant: r.tenant,
         started: r.started_at.getTime(),
@@ -371,6 +379,9 @@ async function workersRun(pgServer: BenchPostgres, options: RunOptions): Promise
         seconds: round((r.finished_at.getTime() - r.started_at.getTime()) / 1000, 2),
       })),
       batches,
+      enqueuedAt: startedAt,
+      batchWindows: windows,
+      finishedAt: lastFinished,
       cpu,
       load: { start: round(load.load1, 2), end: round(loadEnd.load1, 2), cores: load.cores },
     };
@@ -467,6 +478,72 @@ function batchSummary(
     };
   }
   return out;
+}
+
+/**
+ * Where the ceiling run's time went against the tenant's floor, by the simulator's clock
+ * of arrival: the enqueue command and the plan job before the batches, each batch (its
+ * requests in the bound budget, the seconds those need at its rate, the seconds it took),
+ * the time between batches, and the finish after the last.
+ */
+function ceilingBreakdown(
+  entries: readonly RequestLogEntry[],
+  run: WorkersRun,
+  floor: Floor,
+): Record<string, unknown> {
+  const bound = floor.dimensions[floor.bound];
+  const counted = entries.filter((e) => !e.throttled && e.status !== 429);
+  const arrivals = counted.map((e) => Date.parse(e.at)).sort((a, b) => a - b);
+  const first = arrivals[0] ?? run.enqueuedAt;
+  const windows = [...run.batchWindows].sort((a, b) => a.started - b.started);
+  const inBound = (e: RequestLogEntry): boolean =>
+    dimensionsOf(e.routeKind, {
+      userId: e.userId ?? undefined,
+      chatId: e.chatId ?? undefined,
+    }).some((d) => keyName(d.key) === floor.bound);
+  const batches = windows.map((w) => {
+    const requests = counted.filter((e) => {
+      const at = Date.parse(e.at);
+      return at >= w.started && at <= w.finished && inBound(e);
+    }).length;
+    const seconds = (w.finished - w.started) / 1000;
+    const floorSeconds = bound ? requests / bound.perSecond : 0;
+    return {
+      batch: w.batch,
+      pid: w.pid,
+      seconds: round(seconds, 2),
+      requests,
+      floorSeconds: round(floorSeconds, 2),
+      efficiency: round(floorSeconds / Math.max(1e-9, seconds), 3),
+    };
+  });
+  let between = 0;
+  for (let i = 1; i < windows.length; i++)
+    between += (windows[i] as BatchRow).started - (windows[i - 1] as BatchRow).finished;
+  return {
+    enqueueToFirstRequestSeconds: round((first - run.enqueuedAt) / 1000, 2),
+    firstRequestToFirstBatchSeconds: round(((windows[0]?.started ?? first) - first) / 1000, 2),
+    batchSeconds: round(
+      batches.reduce((a, b) => a + b.seconds, 0),
+      2,
+    ),
+    batchFloorSeconds: round(
+      batches.reduce((a, b) => a + b.floorSeconds, 0),
+      2,
+    ),
+    betweenBatchesSeconds: round(between / 1000, 2),
+    lastBatchToFinishedSeconds: round(
+      (run.finishedAt - (windows.at(-1)?.finished ?? run.finishedAt)) / 1000,
+      2,
+    ),
+    batches,
+  };
+}
+
+/** `otherGets:tenant` -> `otherGetsTenant`, as bench/ceiling.ts names a tenant budget. */
+function keyName(key: string): string {
+  const [group, scope] = key.split(":");
+  return scope === "tenant" ? `${group}Tenant` : key;
 }
 
 /** The longest stretches without an arrival at the simulator (where pacing was lost). */
