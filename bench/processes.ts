@@ -4,7 +4,7 @@
  * the whole machine: the machine is shared, and what others take shows in its busy time).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { freshBuild, ROOT } from "../bin/fresh-build.js";
@@ -22,6 +22,8 @@ export interface Running {
   readonly pid: number;
   /** Settles with the exit code (null when killed) once the process has exited. */
   readonly exited: Promise<number | null>;
+  /** Where everything it writes goes, if anywhere. */
+  readonly logFile: string | undefined;
   /** The last lines it wrote (stdout and stderr), for error messages. */
   tail(): string;
 }
@@ -29,18 +31,23 @@ export interface Running {
 /**
  * Starts the binary with an environment built from scratch (no GRAPH_* or AZURE_* of the
  * caller's shell: the tenants come from the tenants file). BENCH_CHILD_NODE_FLAGS
- * ("--cpu-prof --cpu-prof-dir=/tmp/prof") profiles it.
+ * ("--cpu-prof --cpu-prof-dir=/tmp/prof") profiles it; BENCH_LOG_LEVEL=info logs more.
  */
-export function startBinary(args: readonly string[], env: Record<string, string>): Running {
+export function startBinary(
+  args: readonly string[],
+  env: Record<string, string>,
+  logFile?: string,
+): Running {
   const nodeFlags = (process.env.BENCH_CHILD_NODE_FLAGS ?? "").split(" ").filter(Boolean);
   return track(
+    logFile,
     spawn(process.execPath, [...nodeFlags, BIN, ...args], {
       cwd: CWD,
       env: {
         PATH: process.env.PATH ?? "",
         HOME: process.env.HOME ?? os.homedir(),
         DATA_DIR: path.join(CWD, ".data"),
-        LOG_LEVEL: "warn",
+        LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "warn",
         ...env,
       },
       stdio: ["ignore", "pipe", "pipe"],
@@ -70,10 +77,12 @@ export async function stop(running: Running, graceMs = 15_000): Promise<void> {
   await running.exited.finally(() => clearTimeout(timer));
 }
 
-function track(child: ChildProcess): Running {
+function track(logFile: string | undefined, child: ChildProcess): Running {
   if (child.pid === undefined) throw new Error("could not spawn a bench process");
   const lines: string[] = [];
+  const log = logFile ? createWriteStream(logFile, { flags: "a" }) : null;
   const keep = (chunk: string): void => {
+    log?.write(chunk);
     lines.push(...chunk.split("\n").filter(Boolean));
     if (lines.length > 200) lines.splice(0, lines.length - 200);
   };
@@ -81,9 +90,18 @@ function track(child: ChildProcess): Running {
   child.stderr?.setEncoding("utf8").on("data", keep);
   const exited = new Promise<number | null>((resolve, reject) => {
     child.once("error", reject);
-    child.once("close", (code) => resolve(code));
+    child.once("close", (code) => {
+      log?.end();
+      resolve(code);
+    });
   });
-  return { child, pid: child.pid, exited, tail: () => lines.slice(-40).join("\n") };
+  return {
+    child,
+    pid: child.pid,
+    exited,
+    logFile,
+    tail: () => lines.slice(-40).join("\n"),
+  };
 }
 
 export interface SimChild {

@@ -110,12 +110,22 @@ async function benchSpeedup(
     }
     const [one, two] = runs as [WorkersRun, WorkersRun];
     figures.figure("workers_speedup", one.seconds / two.seconds);
+    // The most two processes could gain here: the 1-worker run's CPU seconds (workers,
+    // simulators, Postgres, this process) spread over every core, with nobody else on them.
+    const spent =
+      (one.cpu.workers ?? 0) +
+      (one.cpu.simulators ?? 0) +
+      (one.cpu.postgres ?? 0) +
+      (one.cpu.benchProcess ?? 0);
+    figures.figure("workers_speedup_cpu_bound", one.seconds / (spent / one.load.cores));
     figures.detail("workers_speedup", {
       definition:
         "seconds from `enqueue --all` to the last tenant's run finished (sync_runs.finished_at), " +
         `two tenants of ${users} users / ${chats} chats, simulators unthrottled in processes of ` +
         `their own; each worker --concurrency ${WORKER_CONCURRENCY}; ` +
-        "workers_speedup = seconds(1 worker) / seconds(2 workers)",
+        "workers_speedup = seconds(1 worker) / seconds(2 workers); workers_speedup_cpu_bound = " +
+        "seconds(1 worker) / (CPU seconds of its workers, simulators, Postgres and the bench " +
+        "process / cores): the speedup the machine's cores allow at most",
       runs,
     });
   } finally {
@@ -256,6 +266,20 @@ async function workersRun(pgServer: BenchPostgres, options: RunOptions): Promise
     const { rows: backend } = await client.query<{ pid: number }>("select pg_backend_pid() as pid");
     const postmaster = parentOf(backend[0]?.pid ?? 0);
     const startupStarted = performance.now();
+    const registered = async (n: number): Promise<void> =>
+      waitFor(
+        async () => {
+          assertAlive(workers);
+          const { rows } = await client.query<{ n: number }>(
+            "select count(*)::int as n from teams.sync_workers where cardinality(pool_ids) > 0",
+          );
+          return (rows[0]?.n ?? 0) >= n;
+        },
+        120_000,
+        "the workers to register",
+      );
+    // The first worker installs graphile-worker's schema before the others start: started
+    // at once on a fresh database, one of them once failed in graphile-worker's migrations.
     for (let i = 0; i < options.workers; i++) {
       workers.push(
         startBinary(
@@ -269,22 +293,12 @@ async function workersRun(pgServer: BenchPostgres, options: RunOptions): Promise
             String(options.rateScale),
           ],
           env,
+          path.join(dir, `worker-${i + 1}.log`),
         ),
       );
+      if (i === 0) await registered(1);
     }
-    await waitFor(
-      async () => {
-        assertAlive(workers);
-        const { rows } = await client
-          .query<{ n: number }>(
-            "select count(*)::int as n from teams.sync_workers where cardinality(pool_ids) > 0",
-          )
-          .catch(() => ({ rows: [{ n: 0 }] })); // the first worker may still be migrating
-        return (rows[0]?.n ?? 0) >= options.workers;
-      },
-      120_000,
-      "the workers to register",
-    );
+    await registered(options.workers);
     const startupSeconds = secondsSince(startupStarted);
     const load = loadNow();
     const cpuBefore = cpuSnapshot(workers, options.simPids, postmaster);
@@ -566,7 +580,8 @@ function assertAlive(workers: readonly Running[]): void {
   for (const w of workers) {
     if (w.child.exitCode !== null || w.child.signalCode !== null) {
       throw new Error(
-        `worker ${w.pid} exited (${w.child.exitCode ?? w.child.signalCode}):\n${w.tail()}`,
+        `worker ${w.pid} exited (${w.child.exitCode ?? w.child.signalCode}; its log in ` +
+          `${w.logFile ?? "-"}):\n${w.tail()}`,
       );
     }
   }
