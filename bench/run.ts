@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --quick] [-- --only ceiling,copy,rerun,rss,baseline,workers] [-- --repeat n]`:
+ * `npm run bench [-- --quick] [-- --only ceiling,copy,rerun,rss,baseline,workers] [-- --repeat n]`
+ * (`workers-speedup` or `workers-ceiling` for half of `workers`; `--batch-users n` for its jobs):
  * the performance figures of issues 7 and 17. Figures print as `name=value` on stdout, progress on
  * stderr; all of them, with the parameters, go to bench/results/<timestamp>.json. With
  * `--repeat n` the chosen parts run n times (each on a fresh Postgres), each figure's
@@ -29,12 +30,15 @@ import {
 } from "./support.ts";
 
 const BENCHMARKS = ["ceiling", "copy", "rerun", "rss", "baseline", "workers"] as const;
+/** Parts of `workers` that can be run alone. */
+const PARTS = ["workers-speedup", "workers-ceiling"] as const;
 
 const { values } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
     only: { type: "string" },
     repeat: { type: "string", default: "1" },
+    "batch-users": { type: "string" },
   },
 });
 const repeat = Number(values.repeat);
@@ -42,10 +46,17 @@ if (!Number.isInteger(repeat) || repeat < 1) {
   console.error(`--repeat takes a whole number of runs, at least 1 (got ${values.repeat})`);
   process.exit(2);
 }
+const batchUsers = values["batch-users"] === undefined ? null : Number(values["batch-users"]);
+if (batchUsers !== null && (!Number.isInteger(batchUsers) || batchUsers < 1)) {
+  console.error(
+    `--batch-users takes a whole number of users, at least 1 (got ${values["batch-users"]})`,
+  );
+  process.exit(2);
+}
 const only = new Set(values.only ? values.only.split(",") : BENCHMARKS);
 for (const name of only) {
-  if (!(BENCHMARKS as readonly string[]).includes(name)) {
-    console.error(`unknown benchmark ${name}; one of ${BENCHMARKS.join(", ")}`);
+  if (![...BENCHMARKS, ...PARTS].includes(name as never)) {
+    console.error(`unknown benchmark ${name}; one of ${[...BENCHMARKS, ...PARTS].join(", ")}`);
     process.exit(2);
   }
 }
@@ -61,7 +72,11 @@ const params: BenchParams = values.quick
       latencyJitterMs: 40,
       rssSmall: { users: 20, chats: 600 },
       baselineStride: 20,
-      workers: { speedup: { users: 100, chats: 3_000 }, ceiling: { users: 200, chats: 6_000 } },
+      workers: {
+        speedup: { users: 100, chats: 3_000 },
+        ceiling: { users: 200, chats: 6_000 },
+        batchUsers,
+      },
     }
   : {
       quick: false,
@@ -73,7 +88,11 @@ const params: BenchParams = values.quick
       latencyJitterMs: 40,
       rssSmall: { users: 100, chats: 3_000 },
       baselineStride: 100,
-      workers: { speedup: { users: 500, chats: 15_000 }, ceiling: { users: 1_000, chats: 30_000 } },
+      workers: {
+        speedup: { users: 500, chats: 15_000 },
+        ceiling: { users: 1_000, chats: 30_000 },
+        batchUsers,
+      },
     };
 const environment = {
   node: process.version,
@@ -126,7 +145,9 @@ async function runOnce(): Promise<Run> {
       }
       if (only.has("rss")) await benchRss(params, pg, figures);
       if (only.has("baseline")) await benchBaseline(params, pg, figures, oursFullSeconds);
-      if (only.has("workers")) await benchWorkers(params, pg, figures);
+      const speedup = only.has("workers") || only.has("workers-speedup");
+      const ceiling = only.has("workers") || only.has("workers-ceiling");
+      if (speedup || ceiling) await benchWorkers(params, pg, figures, { speedup, ceiling });
     });
   } catch (failure) {
     error = failure instanceof Error ? (failure.stack ?? failure.message) : String(failure);

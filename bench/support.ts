@@ -32,6 +32,8 @@ export interface BenchParams {
   readonly workers: {
     readonly speedup: { readonly users: number; readonly chats: number };
     readonly ceiling: { readonly users: number; readonly chats: number };
+    /** `enqueue --batch-users` (null: the command's default). */
+    readonly batchUsers: number | null;
   };
 }
 

@@ -5,8 +5,9 @@
  *
  * workers_speedup: two tenants of the same size, unthrottled (simulator and limiter
  * without limits, 50 ± 40 ms latency), each simulator in a process of its own; the time
- * with one worker process / the time with two (each `--concurrency 2`, so that one
- * process runs both tenants at once, as two do).
+ * with one worker process / the time with two. Two jobs run at once either way: one
+ * process with `--concurrency 2` runs both tenants, two with `--concurrency 1` one each
+ * (with 2 each, graphile-worker may give both tenants' jobs to one process).
  *
  * workers_ceiling_ratio: three worker processes on one tenant whose simulator enforces
  * Graph's limits (scaled, as bench/ceiling.ts). The tenant's ceiling for the workload is
@@ -44,7 +45,7 @@ import {
   type Figures,
 } from "./support.ts";
 
-/** Jobs each worker process runs at once (the command's default). */
+/** Jobs a worker process runs at once by default (the command's default). */
 const WORKER_CONCURRENCY = 2;
 
 interface TenantEndpoint {
@@ -57,10 +58,14 @@ export async function benchWorkers(
   params: BenchParams,
   postgres: BenchPostgres,
   figures: Figures,
+  parts: { readonly speedup: boolean; readonly ceiling: boolean } = {
+    speedup: true,
+    ceiling: true,
+  },
 ): Promise<void> {
   if (!freshBuild()) log("workers: WARNING the build is stale: the binary runs through tsx");
-  await benchSpeedup(params, postgres, figures);
-  await benchWorkersCeiling(params, postgres, figures);
+  if (parts.speedup) await benchSpeedup(params, postgres, figures);
+  if (parts.ceiling) await benchWorkersCeiling(params, postgres, figures);
 }
 
 async function benchSpeedup(
@@ -100,9 +105,12 @@ async function benchSpeedup(
         label: `speedup_${workers}`,
         tenants,
         workers,
+        // Two jobs at once either way: one process running both tenants, or one each.
+        concurrency: 2 / workers,
         rateScale: 0,
         simPids: sims.map((s) => s.pid),
         timeoutMs: 30 * 60_000,
+        batchUsers: params.workers.batchUsers,
       });
       runs.push(run);
       figures.figure(`workers_${workers}_seconds`, run.seconds);
@@ -110,22 +118,27 @@ async function benchSpeedup(
     }
     const [one, two] = runs as [WorkersRun, WorkersRun];
     figures.figure("workers_speedup", one.seconds / two.seconds);
-    // The most two processes could gain here: the 1-worker run's CPU seconds (workers,
-    // simulators, Postgres, this process) spread over every core, with nobody else on them.
-    const spent =
-      (one.cpu.workers ?? 0) +
-      (one.cpu.simulators ?? 0) +
-      (one.cpu.postgres ?? 0) +
-      (one.cpu.benchProcess ?? 0);
-    figures.figure("workers_speedup_cpu_bound", one.seconds / (spent / one.load.cores));
+    // The most a second process can gain when the cores are the limit: one process runs
+    // on one core at most, and everything (workers, simulators, Postgres, this process)
+    // shares the machine's cores; from the CPU seconds the 1-worker run spent.
+    const w = one.cpu.workers ?? 0;
+    const all =
+      w + (one.cpu.simulators ?? 0) + (one.cpu.postgres ?? 0) + (one.cpu.benchProcess ?? 0);
+    const cores = one.load.cores;
+    figures.figure(
+      "workers_speedup_cpu_bound",
+      Math.max(w, all / cores) / Math.max(w / 2, all / cores),
+    );
     figures.detail("workers_speedup", {
       definition:
         "seconds from `enqueue --all` to the last tenant's run finished (sync_runs.finished_at), " +
         `two tenants of ${users} users / ${chats} chats, simulators unthrottled in processes of ` +
-        `their own; each worker --concurrency ${WORKER_CONCURRENCY}; ` +
+        "their own; two jobs at once either way (1 worker --concurrency 2, 2 workers " +
+        "--concurrency 1 each, so that each runs a tenant); " +
         "workers_speedup = seconds(1 worker) / seconds(2 workers); workers_speedup_cpu_bound = " +
-        "seconds(1 worker) / (CPU seconds of its workers, simulators, Postgres and the bench " +
-        "process / cores): the speedup the machine's cores allow at most",
+        "max(W, A / cores) / max(W / 2, A / cores) with W the 1-worker run's CPU seconds in " +
+        "the worker and A in the worker, simulators, Postgres and the bench process: the " +
+        "speedup the cores allow when CPU is the limit (a process uses one core at most)",
       runs,
     });
   } finally {
@@ -159,9 +172,11 @@ async function benchWorkersCeiling(
         label: "ceiling",
         tenants: [{ name: "t1", url: sim.url, token: sim.token }],
         workers: 3,
+        concurrency: WORKER_CONCURRENCY,
         rateScale: params.rateScale,
         simPids: [],
         timeoutMs: 30 * 60_000,
+        batchUsers: params.workers.batchUsers,
       });
       const stats = sim.stats();
       if (stats.log.length < stats.requests)
@@ -197,10 +212,14 @@ interface RunOptions {
   readonly label: string;
   readonly tenants: readonly TenantEndpoint[];
   readonly workers: number;
+  /** `worker --concurrency`. */
+  readonly concurrency: number;
   readonly rateScale: number;
   /** Simulator processes whose CPU counts (none when the simulator runs in this process). */
   readonly simPids: readonly number[];
   readonly timeoutMs: number;
+  /** `enqueue --batch-users` (null: its default). */
+  readonly batchUsers: number | null;
 }
 
 interface BatchRow {
@@ -288,7 +307,7 @@ async function workersRun(pgServer: BenchPostgres, options: RunOptions): Promise
             "--tenants-file",
             tenantsFile,
             "--concurrency",
-            String(WORKER_CONCURRENCY),
+            String(options.concurrency),
             "--rate-scale",
             String(options.rateScale),
           ],
@@ -308,7 +327,9 @@ async function workersRun(pgServer: BenchPostgres, options: RunOptions): Promise
       `workers ${options.label}: ${options.workers} worker(s) ready in ${startupSeconds} s; ` +
         `enqueue --all (load ${load.load1.toFixed(2)} on ${load.cores} cores)`,
     );
-    await runBinary(["enqueue", "--all", "--tenants-file", tenantsFile], env, 60_000);
+    const enqueueArgs = ["enqueue", "--all", "--tenants-file", tenantsFile];
+    if (options.batchUsers !== null) enqueueArgs.push("--batch-users", String(options.batchUsers));
+    await runBinary(enqueueArgs, env, 60_000);
     const enqueueSeconds = secondsSince(started);
     const names = options.tenants.map((t) => t.name);
     await waitFor(
