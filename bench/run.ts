@@ -169,7 +169,7 @@ for (let i = 1; i <= repeat; i++) {
 const spread = spreadOf(runs.map((r) => r.figures));
 if (repeat > 1) {
   for (const [name, s] of Object.entries(spread)) {
-    if (!/ratio|speedup|429s|_load$/.test(name)) continue;
+    if (!/ratio|speedup|429s|_vs_|_load$/.test(name)) continue;
     process.stdout.write(
       `${name}: min=${s.min} median=${s.median} max=${s.max} (${s.runs} runs)\n`,
     );

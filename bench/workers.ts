@@ -13,7 +13,9 @@
  * Graph's limits (scaled, as bench/ceiling.ts). The tenant's ceiling for the workload is
  * bench/ceiling.ts's floor (its busiest budget's requests / that budget's rate); the
  * achieved rate is the requests over their span of arrival at the simulator, so the ratio
- * is floor_seconds / arrival_span_seconds. workers_429s: the simulator's 429 answers.
+ * is floor_seconds / arrival_span_seconds. workers_429s: the simulator's 429 answers. The
+ * same tenant synced by one process just before gives the same ratio for one process: what
+ * the machine allows at the moment (it is shared), against which the workers' reads.
  */
 import { writeFileSync, mkdtempSync } from "node:fs";
 import os from "node:os";
@@ -39,6 +41,7 @@ import {
 import {
   log,
   round,
+  runChildSync,
   withSimulator,
   type BenchParams,
   type BenchPostgres,
@@ -168,6 +171,29 @@ async function benchWorkersCeiling(
       requestLogLimit: 2_000_000,
     },
     async (sim) => {
+      // The same tenant synced by one process first (as bench/ceiling.ts does): what the
+      // machine allows right now, so that the workers' figure reads against it.
+      const processUrl = await postgres.freshDatabase("bench_workers_ceiling_process");
+      const processLoad = loadNow();
+      const inProcess = await runChildSync({
+        graphUrl: sim.url,
+        token: sim.token,
+        databaseUrl: processUrl,
+        rateScale: params.rateScale,
+        timeoutMs: 30 * 60_000,
+      });
+      const processStats = sim.stats();
+      if (processStats.log.length < processStats.requests)
+        throw new Error("request log truncated: raise requestLogLimit");
+      const processFloor = floorOf(processStats.log, params.rateScale);
+      const processRatio = processFloor.seconds / arrivalSpanSeconds(processStats.log);
+      log(
+        `workers_ceiling: one process: ${inProcess.status} in ${inProcess.syncSeconds.toFixed(1)} s, ` +
+          `ratio ${processRatio.toFixed(3)} (load ${processLoad.load1.toFixed(2)})`,
+      );
+      sim.resetStats();
+      sim.setRateScale(params.rateScale); // its buckets start full again
+
       const run = await workersRun(postgres, {
         label: "ceiling",
         tenants: [{ name: "t1", url: sim.url, token: sim.token }],
@@ -182,12 +208,14 @@ async function benchWorkersCeiling(
       if (stats.log.length < stats.requests)
         throw new Error("request log truncated: raise requestLogLimit");
       const floor = floorOf(stats.log, params.rateScale);
-      const arrivals = stats.log.map((e) => e.arrivedAtMs);
-      const spanSeconds = (Math.max(...arrivals) - Math.min(...arrivals)) / 1000;
+      const spanSeconds = arrivalSpanSeconds(stats.log);
+      const ratio = floor.seconds / spanSeconds;
       figures.figure("workers_ceiling_seconds", run.seconds);
       figures.figure("workers_ceiling_span_seconds", spanSeconds);
       figures.figure("workers_ceiling_floor_seconds", floor.seconds);
-      figures.figure("workers_ceiling_ratio", floor.seconds / spanSeconds);
+      figures.figure("workers_ceiling_ratio", ratio);
+      figures.figure("workers_ceiling_process_ratio", processRatio);
+      figures.figure("workers_ceiling_vs_process", ratio / processRatio);
       figures.figure("workers_ceiling_wall_ratio", floor.seconds / run.seconds);
       figures.figure("workers_429s", stats.throttled);
       figures.figure("workers_ceiling_load", run.load.start);
@@ -197,8 +225,16 @@ async function benchWorkersCeiling(
           "rateScale); span_seconds = last - first arrival at the simulator; " +
           "workers_ceiling_ratio = floor_seconds / span_seconds; workers_ceiling_wall_ratio = " +
           "floor_seconds / seconds from `enqueue` to the run finished; workers_429s = the " +
-          "simulator's 429 answers",
+          "simulator's 429 answers; workers_ceiling_process_ratio: the same for one process " +
+          "syncing the same tenant just before (bench/child-sync.ts), workers_ceiling_vs_process " +
+          "= workers_ceiling_ratio / workers_ceiling_process_ratio",
         run,
+        process: {
+          sync: inProcess,
+          floor: processFloor,
+          load: round(processLoad.load1, 2),
+          sim: simSummary(processStats),
+        },
         floor,
         sim: simSummary(stats),
         breakdown: ceilingBreakdown(stats.log, run, floor),
@@ -595,6 +631,17 @@ function idleStretches(arrivals: readonly number[]): { atSeconds: number; second
       });
   }
   return gaps.sort((a, b) => b.seconds - a.seconds).slice(0, 20);
+}
+
+/** Last - first arrival at the simulator, in seconds. */
+function arrivalSpanSeconds(entries: readonly RequestLogEntry[]): number {
+  let first = Infinity;
+  let last = -Infinity;
+  for (const e of entries) {
+    first = Math.min(first, e.arrivedAtMs);
+    last = Math.max(last, e.arrivedAtMs);
+  }
+  return (last - first) / 1000;
 }
 
 function assertAlive(workers: readonly Running[]): void {
