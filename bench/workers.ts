@@ -216,6 +216,9 @@ async function benchWorkersCeiling(
       figures.figure("workers_ceiling_ratio", ratio);
       figures.figure("workers_ceiling_process_ratio", processRatio);
       figures.figure("workers_ceiling_vs_process", ratio / processRatio);
+      // Requests the jobs made in the busiest budget beyond what one process needed.
+      const boundOf = (f: Floor): number => f.dimensions[f.bound]?.requests ?? 0;
+      figures.figure("workers_extra_requests", boundOf(floor) - boundOf(processFloor));
       figures.figure("workers_ceiling_wall_ratio", floor.seconds / run.seconds);
       figures.figure("workers_429s", stats.throttled);
       figures.figure("workers_ceiling_load", run.load.start);
@@ -227,7 +230,8 @@ async function benchWorkersCeiling(
           "floor_seconds / seconds from `enqueue` to the run finished; workers_429s = the " +
           "simulator's 429 answers; workers_ceiling_process_ratio: the same for one process " +
           "syncing the same tenant just before (bench/child-sync.ts), workers_ceiling_vs_process " +
-          "= workers_ceiling_ratio / workers_ceiling_process_ratio",
+          "= workers_ceiling_ratio / workers_ceiling_process_ratio; workers_extra_requests = the " +
+          "requests in the busiest budget beyond the ones one process made",
         run,
         process: {
           sync: inProcess,
