@@ -81,72 +81,68 @@ async function benchSpeedup(
     `workers_speedup: two tenants of ${users} users / ${chats} chats, unthrottled, ` +
       `${params.latencyMs} ± ${params.latencyJitterMs} ms latency; 1 then 2 worker processes`,
   );
-  const sims: SimChild[] = [];
-  try {
-    for (const [i, name] of ["t1", "t2"].entries()) {
-      const started = performance.now();
-      const sim = await startSimChild({
-        users,
-        chats,
-        seed: params.seed + i,
-        token: `${name}-token`,
-        rateScale: 0,
-        latencyMs: params.latencyMs,
-        latencyJitterMs: params.latencyJitterMs,
-      });
-      log(`simulator ${name} ${sim.url} (pid ${sim.pid}) ready in ${secondsSince(started)} s`);
-      sims.push(sim);
-    }
-    const tenants = sims.map((sim, i) => ({
-      name: `t${i + 1}`,
-      url: sim.url,
-      token: sim.token,
-    }));
-    const runs: WorkersRun[] = [];
-    for (const workers of [1, 2]) {
+  const runs: WorkersRun[] = [];
+  for (const workers of [1, 2]) {
+    // Simulators of their own for each run: a simulator answers faster the second time
+    // (what it made lazily the first time), which would favour the second run.
+    const sims: SimChild[] = [];
+    try {
+      for (const [i, name] of ["t1", "t2"].entries()) {
+        const started = performance.now();
+        const sim = await startSimChild({
+          users,
+          chats,
+          seed: params.seed + i,
+          token: `${name}-token`,
+          rateScale: 0,
+          latencyMs: params.latencyMs,
+          latencyJitterMs: params.latencyJitterMs,
+        });
+        log(`simulator ${name} ${sim.url} (pid ${sim.pid}) ready in ${secondsSince(started)} s`);
+        sims.push(sim);
+      }
       const run = await workersRun(postgres, {
         label: `speedup_${workers}`,
-        tenants,
+        tenants: sims.map((sim, i) => ({ name: `t${i + 1}`, url: sim.url, token: sim.token })),
         workers,
         // Two jobs at once either way: one process running both tenants, or one each.
         concurrency: 2 / workers,
         rateScale: 0,
-        simPids: sims.map((s) => s.pid),
+        simPids: sims.map((sim) => sim.pid),
         timeoutMs: 30 * 60_000,
         batchUsers: params.workers.batchUsers,
       });
       runs.push(run);
       figures.figure(`workers_${workers}_seconds`, run.seconds);
       figures.figure(`workers_${workers}_load`, run.load.start);
+    } finally {
+      for (const sim of sims) await sim.close().catch(() => undefined);
     }
-    const [one, two] = runs as [WorkersRun, WorkersRun];
-    figures.figure("workers_speedup", one.seconds / two.seconds);
-    // The most a second process can gain when the cores are the limit: one process runs
-    // on one core at most, and everything (workers, simulators, Postgres, this process)
-    // shares the machine's cores; from the CPU seconds the 1-worker run spent.
-    const w = one.cpu.workers ?? 0;
-    const all =
-      w + (one.cpu.simulators ?? 0) + (one.cpu.postgres ?? 0) + (one.cpu.benchProcess ?? 0);
-    const cores = one.load.cores;
-    figures.figure(
-      "workers_speedup_cpu_bound",
-      Math.max(w, all / cores) / Math.max(w / 2, all / cores),
-    );
-    figures.detail("workers_speedup", {
-      definition:
-        "seconds from `enqueue --all` to the last tenant's run finished (sync_runs.finished_at), " +
-        `two tenants of ${users} users / ${chats} chats, simulators unthrottled in processes of ` +
-        "their own; two jobs at once either way (1 worker --concurrency 2, 2 workers " +
-        "--concurrency 1 each, so that each runs a tenant); " +
-        "workers_speedup = seconds(1 worker) / seconds(2 workers); workers_speedup_cpu_bound = " +
-        "max(W, A / cores) / max(W / 2, A / cores) with W the 1-worker run's CPU seconds in " +
-        "the worker and A in the worker, simulators, Postgres and the bench process: the " +
-        "speedup the cores allow when CPU is the limit (a process uses one core at most)",
-      runs,
-    });
-  } finally {
-    for (const sim of sims) await sim.close().catch(() => undefined);
   }
+  const [one, two] = runs as [WorkersRun, WorkersRun];
+  figures.figure("workers_speedup", one.seconds / two.seconds);
+  // The most a second process can gain when the cores are the limit: one process runs
+  // on one core at most, and everything (workers, simulators, Postgres, this process)
+  // shares the machine's cores; from the CPU seconds the 1-worker run spent.
+  const w = one.cpu.workers ?? 0;
+  const all = w + (one.cpu.simulators ?? 0) + (one.cpu.postgres ?? 0) + (one.cpu.benchProcess ?? 0);
+  const cores = one.load.cores;
+  figures.figure(
+    "workers_speedup_cpu_bound",
+    Math.max(w, all / cores) / Math.max(w / 2, all / cores),
+  );
+  figures.detail("workers_speedup", {
+    definition:
+      "seconds from `enqueue --all` to the last tenant's run finished (sync_runs.finished_at), " +
+      `two tenants of ${users} users / ${chats} chats, simulators unthrottled in processes of ` +
+      "their own; two jobs at once either way (1 worker --concurrency 2, 2 workers " +
+      "--concurrency 1 each, so that each runs a tenant); " +
+      "workers_speedup = seconds(1 worker) / seconds(2 workers); workers_speedup_cpu_bound = " +
+      "max(W, A / cores) / max(W / 2, A / cores) with W the 1-worker run's CPU seconds in " +
+      "the worker and A in the worker, simulators, Postgres and the bench process: the " +
+      "speedup the cores allow when CPU is the limit (a process uses one core at most)",
+    runs,
+  });
 }
 
 async function benchWorkersCeiling(
