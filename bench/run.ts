@@ -1,8 +1,10 @@
 /**
- * `npm run bench [-- --quick] [-- --only ceiling,copy,rerun,rss,baseline,messages] [-- --repeat n]
- * [-- --rate-scale x]`:
- * the performance figures of issue 7, and of the chat messages (issue 16: `messages` runs
- * messages-ceiling, messages-copy, messages-night and messages-rss). Figures print as `name=value` on stdout, progress on
+ * `npm run bench [-- --quick] [-- --only ceiling,copy,rerun,rss,baseline,messages,workers]
+ * [-- --repeat n] [-- --rate-scale x] [-- --batch-users n]`:
+ * the performance figures of issue 7, of the chat messages (issue 16: `messages` runs
+ * messages-ceiling, messages-copy, messages-night and messages-rss) and of the worker processes
+ * (issue 17: `workers` runs workers-speedup and workers-ceiling; `--batch-users n` for their
+ * jobs). Figures print as `name=value` on stdout, progress on
  * stderr; all of them, with the parameters, go to bench/results/<timestamp>.json. With
  * `--repeat n` the chosen parts run n times (each on a fresh Postgres), each figure's
  * min/median/max is printed for the ratios and stored for all, and the goals are judged on
@@ -23,6 +25,7 @@ import { benchMessagesRss } from "./messages-rss.ts";
 import { messagesTenantOptions } from "./messages-tenant.ts";
 import { benchRerun } from "./rerun.ts";
 import { benchRss } from "./rss.ts";
+import { benchWorkers } from "./workers.ts";
 import {
   BENCH_DIR,
   Figures,
@@ -40,9 +43,21 @@ const MESSAGE_BENCHMARKS = [
   "messages-night",
   "messages-rss",
 ] as const;
-const BENCHMARKS = ["ceiling", "copy", "rerun", "rss", "baseline", ...MESSAGE_BENCHMARKS] as const;
+const WORKER_BENCHMARKS = ["workers-speedup", "workers-ceiling"] as const;
+const BENCHMARKS = [
+  "ceiling",
+  "copy",
+  "rerun",
+  "rss",
+  "baseline",
+  ...MESSAGE_BENCHMARKS,
+  ...WORKER_BENCHMARKS,
+] as const;
 /** Names that stand for several benchmarks. */
-const GROUPS: Record<string, readonly string[]> = { messages: MESSAGE_BENCHMARKS };
+const GROUPS: Record<string, readonly string[]> = {
+  messages: MESSAGE_BENCHMARKS,
+  workers: WORKER_BENCHMARKS,
+};
 
 const { values } = parseArgs({
   options: {
@@ -51,11 +66,19 @@ const { values } = parseArgs({
     repeat: { type: "string", default: "1" },
     // Graph's limits times this (default 10): 1 measures at Graph's real limits.
     "rate-scale": { type: "string" },
+    "batch-users": { type: "string" },
   },
 });
 const repeat = Number(values.repeat);
 if (!Number.isInteger(repeat) || repeat < 1) {
   console.error(`--repeat takes a whole number of runs, at least 1 (got ${values.repeat})`);
+  process.exit(2);
+}
+const batchUsers = values["batch-users"] === undefined ? null : Number(values["batch-users"]);
+if (batchUsers !== null && (!Number.isInteger(batchUsers) || batchUsers < 1)) {
+  console.error(
+    `--batch-users takes a whole number of users, at least 1 (got ${values["batch-users"]})`,
+  );
   process.exit(2);
 }
 const only = new Set(
@@ -89,6 +112,11 @@ const params: BenchParams = values.quick
       rssSmall: { users: 20, chats: 600 },
       baselineStride: 20,
       messagesTenant: { users: 50, messages: { perChat: 400, largestChat: 5_000 } },
+      workers: {
+        speedup: { users: 100, chats: 3_000 },
+        ceiling: { users: 200, chats: 6_000 },
+        batchUsers,
+      },
     }
   : {
       quick: false,
@@ -102,6 +130,11 @@ const params: BenchParams = values.quick
       baselineStride: 100,
       // 518,804 messages in 718 chats with seed 7; the largest chat 24,643.
       messagesTenant: { users: 300, messages: { perChat: 800 } },
+      workers: {
+        speedup: { users: 500, chats: 15_000 },
+        ceiling: { users: 1_000, chats: 30_000 },
+        batchUsers,
+      },
     };
 const environment = {
   node: process.version,
@@ -184,6 +217,9 @@ async function runOnce(): Promise<Run> {
         );
       }
       if (only.has("messages-rss")) await benchMessagesRss(params, pg, figures);
+      const speedup = only.has("workers-speedup");
+      const ceiling = only.has("workers-ceiling");
+      if (speedup || ceiling) await benchWorkers(params, pg, figures, { speedup, ceiling });
     });
   } catch (failure) {
     error = failure instanceof Error ? (failure.stack ?? failure.message) : String(failure);
@@ -205,7 +241,7 @@ for (let i = 1; i <= repeat; i++) {
 const spread = spreadOf(runs.map((r) => r.figures));
 if (repeat > 1) {
   for (const [name, s] of Object.entries(spread)) {
-    if (!name.includes("ratio")) continue;
+    if (!/ratio|speedup|429s|_vs_|_load$/.test(name)) continue;
     process.stdout.write(
       `${name}: min=${s.min} median=${s.median} max=${s.max} (${s.runs} runs)\n`,
     );
@@ -243,7 +279,7 @@ await writeFile(
 );
 log(`results in ${path.relative(process.cwd(), file)}`);
 
-/** Each goal of issue 7 against what was measured (null: not measured in this run). */
+/** Each goal of issues 7 and 17 against what was measured (null: not measured in this run). */
 function goals(v: Figures["values"]): Record<string, boolean | null> {
   const num = (name: string): number | null => (typeof v[name] === "number" ? v[name] : null);
   const check = (name: string, ok: (x: number) => boolean): boolean | null => {
@@ -264,6 +300,9 @@ function goals(v: Figures["values"]): Record<string, boolean | null> {
     "messages_copy_ratio >= 0.50": check("messages_copy_ratio", (x) => x >= 0.5),
     "messages_night_writes == 0": check("messages_night_writes", (x) => x === 0),
     "messages_rss_growth <= 1.10": check("messages_rss_growth", (x) => x <= 1.1),
+    "workers_speedup >= 1.6": check("workers_speedup", (x) => x >= 1.6),
+    "workers_ceiling_ratio >= 0.90": check("workers_ceiling_ratio", (x) => x >= 0.9),
+    "workers_429s == 0": check("workers_429s", (x) => x === 0),
   };
 }
 

@@ -43,6 +43,13 @@ export interface BenchParams {
     readonly users: number;
     readonly messages: MessageVolumeOptions;
   };
+  /** The tenants of bench/workers.ts: each of the two of the speedup, the one of the ceiling. */
+  readonly workers: {
+    readonly speedup: { readonly users: number; readonly chats: number };
+    readonly ceiling: { readonly users: number; readonly chats: number };
+    /** `enqueue --batch-users` (null: the command's default). */
+    readonly batchUsers: number | null;
+  };
 }
 
 export function log(message: string): void {
