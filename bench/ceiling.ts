@@ -71,9 +71,12 @@ export async function benchCeiling(
       figures.figure("ceiling_floor_seconds", floor.seconds);
       figures.figure("ceiling_ratio", floor.seconds / sync.syncSeconds);
       figures.figure("throttled_share", throttledShare);
+      const timeline = timelineOf(stats.log, floor, sync.syncSeconds);
+      log(`ceiling: where the time goes ${JSON.stringify(timeline)}`);
       figures.detail("ceiling", {
         sync,
         floor,
+        timeline,
         sim: simSummary(stats),
         definition:
           "floor_seconds = max over limited dimensions of (non-429 requests in that dimension / " +
@@ -115,6 +118,83 @@ export function floorOf(entries: readonly RequestLogEntry[], scale: number): Flo
     ["none", { requests: 0, perSecond: 0, seconds: 0 }],
   );
   return { seconds: worst.seconds, bound, dimensions };
+}
+
+/**
+ * Where a sync's time goes against its floor, from the arrivals of the bound budget's
+ * requests at the simulator: `outsideSpan` is the sync's time before its first and after
+ * its last arrival (start-up, the last commits, closing); within the span, each whole
+ * second is compared with the budget's rate: `startSeconds` and `tailSeconds` are the
+ * leading and trailing runs of seconds below 90% of it, `startLost`/`tailLost`/`middleLost`
+ * the seconds of budget they left unused.
+ */
+export function timelineOf(
+  entries: readonly RequestLogEntry[],
+  floor: Floor,
+  syncSeconds: number,
+): Record<string, number> {
+  const bound = floor.dimensions[floor.bound];
+  const [group] = floor.bound.split(/(?=Tenant$|Busiest)/);
+  const counted: RequestLogEntry[] = [];
+  for (const e of entries) {
+    if (e.throttled || e.status === 429) continue;
+    const target = { userId: e.userId ?? undefined, chatId: e.chatId ?? undefined };
+    if (dimensionsOf(e.routeKind, target).some((d) => d.key === `${group}:tenant`)) counted.push(e);
+  }
+  const arrivals = counted.map((e) => e.arrivedAtMs);
+  if (!bound || arrivals.length === 0) return {};
+  arrivals.sort((a, b) => a - b);
+  const first = arrivals[0] ?? 0;
+  const spanSeconds = ((arrivals.at(-1) ?? first) - first) / 1000;
+  const buckets = new Array<number>(Math.floor(spanSeconds) + 1).fill(0);
+  for (const at of arrivals) buckets[Math.floor((at - first) / 1000)]! += 1;
+  const full = bound.perSecond;
+  // The last second is cut short by the span's end.
+  const capacity = (i: number): number =>
+    i === buckets.length - 1 ? full * (spanSeconds - Math.floor(spanSeconds)) : full;
+  const low = (i: number): boolean => buckets[i]! < 0.9 * capacity(i);
+  let start = 0;
+  while (start < buckets.length - 1 && low(start)) start++;
+  let tail = 0;
+  while (tail < buckets.length - start - 1 && low(buckets.length - 1 - tail)) tail++;
+  const lost = (from: number, to: number): number => {
+    let seconds = 0;
+    for (let i = from; i < to; i++) seconds += Math.max(0, capacity(i) - buckets[i]!) / full;
+    return seconds;
+  };
+  // What the tail was made of: its requests by kind, and the users and chats they name.
+  const tailFromMs = first + (buckets.length - tail) * 1000;
+  const tailEntries = counted.filter((e) => e.arrivedAtMs >= tailFromMs);
+  const tailKinds: Record<string, number> = {};
+  for (const e of tailEntries) {
+    const kind = `tail_${e.routeKind}`;
+    tailKinds[kind] = (tailKinds[kind] ?? 0) + 1;
+  }
+  // The most arrivals any one-second window held (Graph's limit is `perSecond`).
+  let maxWindow = 0;
+  for (let lo = 0, hi = 0; hi < arrivals.length; hi++) {
+    while (arrivals[hi]! - arrivals[lo]! >= 1000) lo++;
+    maxWindow = Math.max(maxWindow, hi - lo + 1);
+  }
+  return {
+    syncSeconds: round3(syncSeconds),
+    spanSeconds: round3(spanSeconds),
+    outsideSpan: round3(syncSeconds - spanSeconds),
+    perSecond: full,
+    maxWindow,
+    startSeconds: start,
+    startLost: round3(lost(0, start)),
+    tailSeconds: tail,
+    tailLost: round3(lost(buckets.length - tail, buckets.length)),
+    middleLost: round3(lost(start, buckets.length - tail)),
+    ...tailKinds,
+    tailUsers: new Set(tailEntries.map((e) => e.userId).filter((id) => id !== null)).size,
+    tailChats: new Set(tailEntries.map((e) => e.chatId).filter((id) => id !== null)).size,
+  };
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
 }
 
 function capitalize(word = ""): string {
