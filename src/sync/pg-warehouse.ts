@@ -153,7 +153,8 @@ export function pgWarehouse(db: Kysely<Database>, options: PgWarehouseOptions = 
       }),
     followUpMarks: (chatIds, streams) =>
       retried("read follow-up marks", () => readFollowUpMarks(db, chatIds, streams)),
-    pendingOperations: () => retried("read pending operations", () => pendingOperations(db)),
+    pendingOperations: (runId) =>
+      retried("read pending operations", () => pendingOperations(db, runId)),
     async loadChats(batch) {
       const result = await retried(
         "load shared chat rows",

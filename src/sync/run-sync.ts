@@ -345,7 +345,7 @@ async function runContext(
       ? new Map()
       : await warehouse.readWatermarks(options.streams),
     pendingOperations: options.streams.has("operations")
-      ? await warehouse.pendingOperations()
+      ? await warehouse.pendingOperations(state.runId)
       : new Map(),
     claims: new ChatClaims(),
     chatsSeen,

@@ -76,8 +76,11 @@ export interface Warehouse {
     chatIds: readonly string[],
     streams: readonly string[],
   ): Promise<Map<string, FollowUpMarks>>;
-  /** Non-terminal operations (notStarted/inProgress) by chat id. */
-  pendingOperations(): Promise<Map<string, string[]>>;
+  /**
+   * Non-terminal operations (notStarted/inProgress) by chat id; given the run, without
+   * the chats of users the run already synced (an earlier batch handled them).
+   */
+  pendingOperations(runId: number | null): Promise<Map<string, string[]>>;
   /** Commits the shared rows of a batch of chats a user claimed (see ChatClaims). */
   loadChats(batch: ChatBatch): Promise<WriteCounts>;
   /** Commits a user's viewpoints, removals, rejects and watermarks. */

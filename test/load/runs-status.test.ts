@@ -166,5 +166,18 @@ describe("runs and status", () => {
         ["op-chat-3", ["op-f"]],
       ]),
     );
+    // The run that synced ops-user handled its chats: none left to poll for that run,
+    // all of them for another.
+    await db
+      .updateTable("teams.sync_run_users")
+      .set({ status: "succeeded" })
+      .where("run_id", "=", runId)
+      .execute();
+    expect(await pendingOperations(db, runId)).toEqual(new Map());
+    const other = await startRun(db, { trigger: "manual", streams: ["chats", "operations"] });
+    expect([...(await pendingOperations(db, other.runId)).keys()]).toEqual([
+      "op-chat-1",
+      "op-chat-3",
+    ]);
   });
 });

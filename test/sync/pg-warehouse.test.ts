@@ -226,7 +226,7 @@ describe("every warehouse operation retries a terminated backend, and logs the r
     const runId = await newRunId();
     await loadChat(runId, "chat-ops", [operationRow("chat-ops", "op-1")]);
     const { result, retries } = await withTerminatedBackend("chat_operations", (w) =>
-      w.pendingOperations(),
+      w.pendingOperations(runId),
     );
     expect(result.get("chat-ops")).toEqual(["op-1"]);
     expectOneRetry(retries, "read pending operations");

@@ -83,4 +83,30 @@ describe("runs of the workers", () => {
     expect(attempts.reduce((n, a) => n + a.users, 0)).toBe(7);
     await expectTenantsWarehouse(warehouse.db, sims);
   });
+
+  it("poll no operation that an earlier batch of the same run already listed or polled", async () => {
+    await warehouse.reset();
+    await clearQueue(warehouse.db);
+    const sims = { east: await simulator({ seed: 34 }) };
+    const ctx = simWorkContext(warehouse.db, warehouse.url, sims);
+    stops.push(startWorker(ctx).stop);
+    const options = await syncOptions({ concurrency: 2 });
+    // A user a batch: chats shared by users of different batches come up again and again.
+    await enqueueRuns(warehouse.db, warehouse.url, [
+      runRequest("east", options, { batchUsers: 1, maxAttempts: 1 }),
+    ]);
+    const [run] = await waitForRuns(warehouse.db, finishedFor(["east"]));
+    expect(run).toMatchObject({ status: "succeeded", jobs_total: 7 });
+    // The case exists: operations not ended, in chats users of several batches list.
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from teams.chat_operations
+      where status in ('notStarted', 'inProgress')
+        and chat_id in (select chat_id from teams.user_chats group by chat_id having count(*) > 1)
+    `.execute(warehouse.db);
+    expect(rows[0]?.n).toBeGreaterThan(0);
+    // A backfill lists every chat's operations once, as one process does: nothing to poll
+    // (each batch used to poll again what earlier batches had just listed).
+    expect(sims.east.stats().byRouteKind.getOperation ?? 0).toBe(0);
+    await expectTenantsWarehouse(warehouse.db, sims);
+  });
 });
