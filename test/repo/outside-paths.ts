@@ -52,6 +52,7 @@ const MACHINE_ROOTS = new Set([
 export const SYSTEM_PATHS: readonly string[] = [
   "/proc/self/status", // the bench reads its own peak RSS (Linux)
   "/proc/self/stat", // a process's start time, to tell a live lease holder from a reused pid
+  "/proc/stat", // the machine's CPU time, for the workers bench's busy share (Linux)
   "/proc", // whether /proc exists (Linux) before trusting a postmaster.pid through it
   "/dev/null",
   // Where root keeps an embedded cluster or a copy of the server binaries that the
