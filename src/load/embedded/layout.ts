@@ -41,3 +41,10 @@ export async function makeDataDir(layout: DataDirLayout): Promise<void> {
     if (error.code !== "EEXIST") throw error;
   });
 }
+
+/**
+ * The watchdog may remove the same tree at the same moment, taking the server's lock (a
+ * file inside it) as it does: a directory that gains an entry while it is emptied fails
+ * with ENOTEMPTY (seen once at a test run's end), which node's rm retries.
+ */
+export const REMOVE_TREE = { recursive: true, force: true, maxRetries: 5, retryDelay: 50 };

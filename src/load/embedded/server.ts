@@ -5,7 +5,7 @@ import { binariesIn, packagedBinaries, runnableBinaries, type PgBinaries } from 
 import { createCluster, setSuperuserPassword } from "./cluster.ts";
 import { locateCluster, type ClusterLocation } from "./cluster-location.ts";
 import { freePort } from "./free-port.ts";
-import { dataDirLayout, makeDataDir, type DataDirLayout } from "./layout.ts";
+import { dataDirLayout, makeDataDir, REMOVE_TREE, type DataDirLayout } from "./layout.ts";
 import { dropLease, liveLeases, takeLease } from "./leases.ts";
 import { newPassword, readPassword, SUPERUSER, writePassFile } from "./pass-file.ts";
 import {
@@ -229,7 +229,7 @@ function removable(layout: DataDirLayout, location: ClusterLocation): string[] {
 }
 
 async function removeAll(layout: DataDirLayout, location: ClusterLocation): Promise<void> {
-  for (const dir of removable(layout, location)) await rm(dir, { recursive: true, force: true });
+  for (const dir of removable(layout, location)) await rm(dir, REMOVE_TREE);
 }
 
 function urlFor(served: Served): string {

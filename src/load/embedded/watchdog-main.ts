@@ -8,7 +8,7 @@
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { dataDirLayout } from "./layout.ts";
+import { dataDirLayout, REMOVE_TREE } from "./layout.ts";
 import { liveLeases } from "./leases.ts";
 import { readPidFile, runningPostmaster, stopPostmaster, type Postmaster } from "./postmaster.ts";
 import { isAlive, processId, type ProcessId } from "./processes.ts";
@@ -57,7 +57,7 @@ async function watch(): Promise<void> {
       return true;
     });
     if (!stopped) continue;
-    for (const dir of removeWhenStopped) await rm(dir, { recursive: true, force: true });
+    for (const dir of removeWhenStopped) await rm(dir, REMOVE_TREE);
     return;
   }
 }
