@@ -12,7 +12,6 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
-import { freshBuild } from "../bin/fresh-build.js";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { benchBaseline } from "./baseline-sdk.ts";
@@ -28,6 +27,7 @@ import { benchRss } from "./rss.ts";
 import { benchWorkers } from "./workers.ts";
 import {
   BENCH_DIR,
+  COMPILED_CHILDREN,
   Figures,
   log,
   round,
@@ -144,7 +144,7 @@ const environment = {
   platform: `${os.platform()} ${os.release()}`,
   // What the pipeline's children run: the compiled build, as the binary does, unless a
   // source is newer than it (then tsx, and memory figures include the compiler).
-  children: freshBuild() ? "dist (compiled)" : "tsx (sources newer than dist: npm run build)",
+  children: COMPILED_CHILDREN ? "dist (compiled)" : "tsx (sources newer than dist: npm run build)",
 };
 log(`parameters ${JSON.stringify(params)}; ${JSON.stringify(environment)}`);
 
