@@ -117,7 +117,9 @@ async function withTerminatedBackend<T>(
 
 /** The warning a retried operation logs once: what, why, which attempt, how long. */
 function expectOneRetry(retries: LogLine[], operation: string): void {
-  expect(retries).toHaveLength(1);
+  // The lines themselves in the message: a second retry was seen once in a full run on a
+  // loaded machine, and did not come back in 11 runs of this file (alone or loaded).
+  expect(retries, JSON.stringify(retries)).toHaveLength(1);
   expect(retries[0]).toMatchObject({ level: 40, operation, attempt: 1 });
   expect(retries[0]?.reason).toMatch(/admin shutdown|connection lost/);
   expect(retries[0]?.delayMs).toBeGreaterThan(0);
