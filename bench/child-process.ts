@@ -5,6 +5,13 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { createApp, createExtractor, type App } from "../src/cli/app.ts";
+import type { SyncConfig } from "../src/config/config.ts";
+import { graphSource } from "../src/sync/graph-source.ts";
+import { defaultSyncOptions } from "../src/sync/options.ts";
+import type { Stream } from "../src/sync/ports.ts";
+import { runSync, type RunSummary } from "../src/sync/run-sync.ts";
+import type { Warehouse } from "../src/sync/warehouse.ts";
 
 export interface ReplayChildArgs {
   readonly graphUrl: string;
@@ -35,4 +42,37 @@ export function vmHwmKb(): number | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The replay children's first half: a sync of the simulator's tenant, unthrottled, whose
+ * loads go to `recorder` instead of Postgres. Returns the app it ran with (its
+ * configuration sizes the replay's pool), its summary and its seconds; exits 1 if it failed.
+ */
+export async function recordSync(
+  args: ReplayChildArgs,
+  recorder: Warehouse,
+  streams?: ReadonlySet<Stream>,
+): Promise<{
+  readonly app: App<SyncConfig>;
+  readonly summary: RunSummary;
+  readonly extractSeconds: number;
+}> {
+  const app = createApp({
+    quiet: true,
+    env: { ...process.env, GRAPH_BASE_URL: args.graphUrl, GRAPH_ACCESS_TOKEN: args.token },
+    flags: { rateScale: 0, sync: defaultSyncOptions(streams ? { streams } : {}) },
+  });
+  const extractor = createExtractor(app);
+  const started = performance.now();
+  const summary = await runSync(
+    { graph: graphSource(extractor), warehouse: recorder, logger: app.logger },
+    app.config.sync,
+  );
+  const extractSeconds = (performance.now() - started) / 1000;
+  if (summary.status !== "succeeded") {
+    console.error(`the recording sync ended ${summary.status}: ${summary.fatal ?? ""}`);
+    process.exit(1);
+  }
+  return { app, summary, extractSeconds };
 }

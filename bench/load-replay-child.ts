@@ -12,16 +12,13 @@
  *     --database-url URL
  */
 import pLimit from "p-limit";
-import { replayChildArgs } from "./child-process.ts";
-import { createApp, createExtractor, databaseOptions } from "../src/cli/app.ts";
+import { recordSync, replayChildArgs } from "./child-process.ts";
+import { databaseOptions } from "../src/cli/app.ts";
 import { openDatabase } from "../src/load/index.ts";
-import { graphSource } from "../src/sync/graph-source.ts";
-import { defaultSyncOptions } from "../src/sync/options.ts";
 import { dryRunWarehouse } from "../src/sync/dry-run-warehouse.ts";
 import { pgWarehouse } from "../src/sync/pg-warehouse.ts";
 import { NO_WRITES, type ChatBatch, type UserRows } from "../src/load/index.ts";
 import { STREAMS } from "../src/sync/ports.ts";
-import { runSync } from "../src/sync/run-sync.ts";
 import type { Warehouse } from "../src/sync/warehouse.ts";
 
 // Not the binary's memory policy (src/memory-policy.ts): this process holds the whole
@@ -60,22 +57,10 @@ const recorder: Warehouse = {
   },
 };
 
-const app = createApp({
-  quiet: true,
-  env: { ...process.env, GRAPH_BASE_URL: graphUrl, GRAPH_ACCESS_TOKEN: token },
-  flags: { rateScale: 0, sync: defaultSyncOptions() },
-});
-const extractor = createExtractor(app);
-const extractStarted = performance.now();
-const summary = await runSync(
-  { graph: graphSource(extractor), warehouse: recorder, logger: app.logger },
-  app.config.sync,
+const { app, summary, extractSeconds } = await recordSync(
+  { graphUrl, databaseUrl, token },
+  recorder,
 );
-const extractSeconds = (performance.now() - extractStarted) / 1000;
-if (summary.status !== "succeeded") {
-  console.error(`the recording sync ended ${summary.status}: ${summary.fatal ?? ""}`);
-  process.exit(1);
-}
 
 // The pool the sync's configuration derives, so the replay loads as many users at once.
 const { db, close } = openDatabase(databaseUrl, databaseOptions(app.config));

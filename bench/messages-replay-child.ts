@@ -13,15 +13,12 @@
  *     --database-url URL
  */
 import pLimit from "p-limit";
-import { replayChildArgs, vmHwmKb } from "./child-process.ts";
-import { createApp, createExtractor, databaseOptions } from "../src/cli/app.ts";
+import { recordSync, replayChildArgs, vmHwmKb } from "./child-process.ts";
+import { databaseOptions } from "../src/cli/app.ts";
 import { NO_WRITES, openDatabase, type MessagePage } from "../src/load/index.ts";
 import { dryRunWarehouse } from "../src/sync/dry-run-warehouse.ts";
-import { graphSource } from "../src/sync/graph-source.ts";
-import { defaultSyncOptions } from "../src/sync/options.ts";
 import { pgWarehouse } from "../src/sync/pg-warehouse.ts";
 import { STREAMS } from "../src/sync/ports.ts";
-import { runSync } from "../src/sync/run-sync.ts";
 import type { Warehouse } from "../src/sync/warehouse.ts";
 
 /**
@@ -55,22 +52,11 @@ const recorder: Warehouse = {
   },
 };
 
-const app = createApp({
-  quiet: true,
-  env: { ...process.env, GRAPH_BASE_URL: graphUrl, GRAPH_ACCESS_TOKEN: token },
-  flags: { rateScale: 0, sync: defaultSyncOptions({ streams: new Set(STREAMS) }) },
-});
-const extractor = createExtractor(app);
-const extractStarted = performance.now();
-const summary = await runSync(
-  { graph: graphSource(extractor), warehouse: recorder, logger: app.logger },
-  app.config.sync,
+const { app, extractSeconds } = await recordSync(
+  { graphUrl, databaseUrl, token },
+  recorder,
+  new Set(STREAMS),
 );
-const extractSeconds = (performance.now() - extractStarted) / 1000;
-if (summary.status !== "succeeded") {
-  console.error(`the recording sync ended ${summary.status}: ${summary.fatal ?? ""}`);
-  process.exit(1);
-}
 
 const { db, close } = openDatabase(databaseUrl, databaseOptions(app.config));
 const warehouse = pgWarehouse(db);
