@@ -3,7 +3,7 @@ import { scrubErrorText } from "./scrub-error-text.ts";
 import type { Database, RunJobStatus } from "./schema.ts";
 
 /**
- * The bookkeeping of a run split into jobs (src/work): the plan's size on the run's row,
+ * The bookkeeping of a run split into jobs (src/queue): the plan's size on the run's row,
  * one row of teams.sync_run_jobs per attempt of each batch job. A batch is final once
  * one of its attempts is `done` or `failed`; the run finishes when every batch is.
  */

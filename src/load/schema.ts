@@ -325,7 +325,7 @@ export interface SyncLocksTable {
   heartbeat_at: NullableTimestamptz;
 }
 
-/** One row per attempt of a run's batch job (see src/work). */
+/** One row per attempt of a run's batch job (see src/queue). */
 export interface SyncRunJobsTable {
   run_id: number;
   batch: number;
@@ -349,7 +349,7 @@ export interface SyncRunJobsTable {
   finished_at: DefaultTimestamptz;
 }
 
-/** Worker processes and their heartbeats (see src/work/heartbeat.ts). */
+/** Worker processes and their heartbeats (see src/queue/heartbeat.ts). */
 export interface SyncWorkersTable {
   process_id: string;
   host: string;

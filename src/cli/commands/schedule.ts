@@ -8,7 +8,7 @@ import { lockedSync } from "../locked-sync.ts";
 import { abortOnSignals } from "../signals.ts";
 import { addSyncFlags, syncOptionsFromFlags, type SyncFlagValues } from "../sync-flags.ts";
 import { addTenantFlags, chosenTenant } from "../tenant-flags.ts";
-import { enqueueRuns } from "../../work/enqueue.ts";
+import { enqueueRuns } from "../../queue/enqueue.ts";
 import { addWorkFlags, describeOutcome, workRequests, type WorkFlagValues } from "./enqueue.ts";
 
 interface Flags extends SyncFlagValues, WorkFlagValues {

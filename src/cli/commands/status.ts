@@ -8,8 +8,8 @@ import {
   type StatusOverview,
 } from "../../load/index.ts";
 import { readTenantStatus, type TenantRun, type TenantStatus } from "../../load/tenant-status.ts";
-import { WORKER_SCHEMA } from "../../work/add-job.ts";
-import { TENANT_QUEUE_PREFIX } from "../../work/names.ts";
+import { WORKER_SCHEMA } from "../../queue/add-job.ts";
+import { TENANT_QUEUE_PREFIX } from "../../queue/names.ts";
 import { createApp, withWarehouse } from "../app.ts";
 import { jsonOption, positiveInt } from "../flags.ts";
 

@@ -5,8 +5,8 @@
  */
 import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
-import { enqueueRuns } from "../../src/work/enqueue.ts";
-import { runRequest } from "../../src/work/payloads.ts";
+import { enqueueRuns } from "../../src/queue/enqueue.ts";
+import { runRequest } from "../../src/queue/payloads.ts";
 import { syncOptions, useSimWarehouse, useSimulators } from "../support/sim-warehouse.ts";
 import { expectTenantsWarehouse } from "../support/tenants-truth.ts";
 import {
