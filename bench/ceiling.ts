@@ -22,7 +22,15 @@ import {
 export interface Floor {
   readonly seconds: number;
   readonly bound: string;
-  readonly dimensions: Record<string, { requests: number; perSecond: number; seconds: number }>;
+  readonly dimensions: Record<string, FloorDimension>;
+}
+
+export interface FloorDimension {
+  /** The throttle's key: `otherGets:tenant`, `otherGets:chat:<id>`... */
+  readonly key: string;
+  readonly requests: number;
+  readonly perSecond: number;
+  readonly seconds: number;
 }
 
 export interface CeilingResult {
@@ -111,18 +119,18 @@ export function floorOf(entries: readonly RequestLogEntry[], scale: number): Flo
     const name = scope === "tenant" ? `${group}Tenant` : `${group}Busiest${capitalize(scope)}`;
     const seconds = requests / perSecond;
     if ((dimensions[name]?.seconds ?? -1) < seconds)
-      dimensions[name] = { requests, perSecond, seconds };
+      dimensions[name] = { key, requests, perSecond, seconds };
   }
   const [bound, worst] = Object.entries(dimensions).reduce(
     (a, b) => (b[1].seconds > a[1].seconds ? b : a),
-    ["none", { requests: 0, perSecond: 0, seconds: 0 }],
+    ["none", { key: "none", requests: 0, perSecond: 0, seconds: 0 }],
   );
   return { seconds: worst.seconds, bound, dimensions };
 }
 
 /**
  * Where a sync's time goes against its floor, from the arrivals of the bound budget's
- * requests at the simulator: `outsideSpan` is the sync's time before its first and after
+ * requests at the simulator (counted in its tenant dimension, against the tenant's rate): `outsideSpan` is the sync's time before its first and after
  * its last arrival (start-up, the last commits, closing); within the span, each whole
  * second is compared with the budget's rate: `startSeconds` and `tailSeconds` are the
  * leading and trailing runs of seconds below 90% of it, `startLost`/`tailLost`/`middleLost`
@@ -133,13 +141,14 @@ export function timelineOf(
   floor: Floor,
   syncSeconds: number,
 ): Record<string, number> {
-  const bound = floor.dimensions[floor.bound];
-  const [group] = floor.bound.split(/(?=Tenant$|Busiest)/);
+  // The bound budget's tenant dimension: its requests are the ones that fill seconds.
+  const tenantKey = `${floor.dimensions[floor.bound]?.key.split(":")[0]}:tenant`;
+  const bound = Object.values(floor.dimensions).find((d) => d.key === tenantKey);
   const counted: RequestLogEntry[] = [];
   for (const e of entries) {
     if (e.throttled || e.status === 429) continue;
     const target = { userId: e.userId ?? undefined, chatId: e.chatId ?? undefined };
-    if (dimensionsOf(e.routeKind, target).some((d) => d.key === `${group}:tenant`)) counted.push(e);
+    if (dimensionsOf(e.routeKind, target).some((d) => d.key === tenantKey)) counted.push(e);
   }
   const arrivals = counted.map((e) => e.arrivedAtMs);
   if (!bound || arrivals.length === 0) return {};

@@ -1,10 +1,9 @@
 /**
  * The processes of the workers benchmark: the binary (`worker`, `enqueue`) run as users run
- * it, simulators in processes of their own, and where the CPU went (per process, Postgres,
- * the whole machine: the machine is shared, and what others take shows in its busy time).
+ * it, and simulators in processes of their own (where their CPU went: procfs.ts).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { createWriteStream, mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { freshBuild, ROOT } from "../bin/fresh-build.js";
@@ -157,65 +156,6 @@ export async function startSimChild(options: SimulatorOptions): Promise<SimChild
       return result;
     },
   };
-}
-
-const CLOCK_TICKS = 100; // USER_HZ on Linux
-
-/** utime, stime, cutime, cstime of a process (clock ticks), or null once it is gone. */
-function procTimes(pid: number): [number, number, number, number] | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after the command name (which may hold spaces), from field 3 (state) on.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const at = (field: number): number => Number(fields[field - 3]);
-    return [at(14), at(15), at(16), at(17)];
-  } catch {
-    return null;
-  }
-}
-
-/** CPU seconds a live process has used so far (its own, not its children's). */
-export function cpuSecondsOf(pid: number): number {
-  const t = procTimes(pid);
-  return t ? (t[0] + t[1]) / CLOCK_TICKS : 0;
-}
-
-/**
- * CPU seconds Postgres has used: the postmaster's own and its reaped children's, and its
- * live children's (backends, checkpointer, walwriter...). Differences of two readings
- * count a run's share (a backend that ends in between moves from live to reaped).
- */
-export function postgresCpuSeconds(postmasterPid: number): number {
-  const own = procTimes(postmasterPid);
-  if (!own) return 0;
-  let ticks = own[0] + own[1] + own[2] + own[3];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[1]) !== postmasterPid) continue; // field 4: ppid
-      ticks += Number(fields[11]) + Number(fields[12]); // fields 14, 15
-    } catch {
-      // gone in between
-    }
-  }
-  return ticks / CLOCK_TICKS;
-}
-
-/** The parent of a process (the postmaster of a backend). */
-export function parentOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-}
-
-/** Busy and total CPU seconds of the whole machine (all cores) since boot. */
-export function machineCpu(): { busy: number; total: number } {
-  const line = readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
-  const ticks = line.trim().split(/\s+/).slice(1).map(Number);
-  const total = ticks.slice(0, 8).reduce((a, b) => a + b, 0);
-  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
-  return { busy: (total - idle) / CLOCK_TICKS, total: total / CLOCK_TICKS };
 }
 
 /** The 1-minute load average and the core count, as the figures' context. */

@@ -2,8 +2,7 @@
  * What every benchmark shares: a throwaway embedded Postgres (fresh database per
  * benchmark), the simulator, the child-process sync, and the figure log.
  */
-import { execFileSync, spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -13,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { from as copyFrom, to as copyTo } from "pg-copy-streams";
 import { freshBuild, ROOT } from "../bin/fresh-build.js";
+import { parentOf, postmasterCpuSeconds } from "./procfs.ts";
 import { migrateToLatest, openDatabase, startEmbeddedPostgres } from "../src/load/index.ts";
 import { systemSleep } from "../src/runtime.ts";
 import {
@@ -216,8 +216,8 @@ export function runChildSync(args: ChildSyncArgs): Promise<ChildSyncResult> {
 
 /**
  * Whether the children run the compiled build: decided once, when the bench starts, so
- * that a source saved during a run does not switch the later children to tsx (about 50 MB
- * more of RSS: a run of 2026-12-07 reported 259 MB for what measures 215 compiled).
+ * that a source saved during a run does not switch the later children to tsx, whose
+ * compiler counts in their memory and start-up.
  */
 export const COMPILED_CHILDREN = freshBuild();
 
@@ -312,59 +312,11 @@ export async function postgresCpuSeconds(databaseUrl: string): Promise<number | 
   try {
     const { rows } = await client.query<{ pid: number }>("select pg_backend_pid() as pid");
     // Read while the backend lives: its parent is the postmaster.
-    postmaster = procStatOrNull(rows[0]?.pid ?? 0)?.ppid ?? 0;
+    postmaster = parentOf(rows[0]?.pid ?? 0);
   } finally {
     await client.end();
   }
-  try {
-    const main = procStat(postmaster);
-    let ticks = main.utime + main.stime + main.cutime + main.cstime;
-    for (const entry of readdirSync("/proc")) {
-      if (!/^\d+$/.test(entry)) continue;
-      const stat = procStatOrNull(Number(entry));
-      if (stat?.ppid === postmaster) ticks += stat.utime + stat.stime;
-    }
-    return ticks / clockTicks();
-  } catch {
-    return null;
-  }
-}
-
-interface ProcStat {
-  readonly ppid: number;
-  readonly utime: number;
-  readonly stime: number;
-  readonly cutime: number;
-  readonly cstime: number;
-}
-
-function procStat(pid: number): ProcStat {
-  const text = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // After the command name (in parentheses, which may hold spaces): state, ppid, ... and
-  // utime, stime, cutime, cstime as fields 14-17 of the whole line.
-  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-  const field = (n: number) => Number(fields[n - 3]);
-  return {
-    ppid: field(4),
-    utime: field(14),
-    stime: field(15),
-    cutime: field(16),
-    cstime: field(17),
-  };
-}
-
-function procStatOrNull(pid: number): ProcStat | null {
-  try {
-    return procStat(pid);
-  } catch {
-    return null; // exited meanwhile
-  }
-}
-
-let ticksPerSecond: number | null = null;
-function clockTicks(): number {
-  ticksPerSecond ??= Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
-  return ticksPerSecond;
+  return postmasterCpuSeconds(postmaster);
 }
 
 /** This process's CPU seconds so far (user + system): the simulator's, when it runs here. */

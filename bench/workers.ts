@@ -25,12 +25,9 @@ import { freshBuild } from "../bin/fresh-build.js";
 import type { RequestLogEntry } from "../src/sim/index.ts";
 import { dimensionsOf } from "../src/sim/throttle/throttler.ts";
 import { floorOf, simSummary, type Floor } from "./ceiling.ts";
+import { cpuSecondsOf, machineCpu, parentOf, postmasterCpuSeconds } from "./procfs.ts";
 import {
-  cpuSecondsOf,
   loadNow,
-  machineCpu,
-  parentOf,
-  postgresCpuSeconds,
   runBinary,
   startBinary,
   startSimChild,
@@ -482,7 +479,7 @@ function cpuSnapshot(
     workers: workers.reduce((sum, w) => sum + cpuSecondsOf(w.pid), 0),
     sims: simPids.reduce((sum, pid) => sum + cpuSecondsOf(pid), 0),
     bench: (own.user + own.system) / 1e6,
-    postgres: postgresCpuSeconds(postmaster),
+    postgres: postmasterCpuSeconds(postmaster) ?? 0,
     machineBusy: machine.busy,
     machineTotal: machine.total,
   };

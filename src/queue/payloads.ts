@@ -10,11 +10,9 @@ import { STREAMS, type Stream } from "../sync/ports.ts";
 
 /**
  * Users per batch job. A retry goes on where the attempt stopped (users it committed are
- * skipped), so a large batch costs a retry little; what a batch costs is its end, when
- * its last users are too few to fill the tenant's budget and the next batch has not
- * started: 1 to 3 s. Batches of 100 users (about 12 s each at limits x10) lost 12% of
- * the bench's ceiling to that; batches of 1,000 last minutes on a backfill, and
- * `--job-minutes` still splits a long one.
+ * skipped), so a large batch costs a retry little; what a batch costs is its end, when its
+ * last users are too few to fill the tenant's budget before the next job starts. Large
+ * batches make that rare; `--job-minutes` still splits a long one (docs/decisions.md).
  */
 export const DEFAULT_BATCH_USERS = 1_000;
 /** Attempts of each job (graphile-worker backs off e^attempt seconds between them). */
