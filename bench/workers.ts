@@ -568,7 +568,7 @@ function ceilingBreakdown(
     dimensionsOf(e.routeKind, {
       userId: e.userId ?? undefined,
       chatId: e.chatId ?? undefined,
-    }).some((d) => keyName(d.key) === floor.bound);
+    }).some((d) => d.key === bound?.key);
   const batches = windows.map((w) => {
     const requests = counted.filter((e) => {
       const at = Date.parse(e.at);
@@ -606,12 +606,6 @@ function ceilingBreakdown(
     ),
     batches,
   };
-}
-
-/** `otherGets:tenant` -> `otherGetsTenant`, as bench/ceiling.ts names a tenant budget. */
-function keyName(key: string): string {
-  const [group, scope] = key.split(":");
-  return scope === "tenant" ? `${group}Tenant` : key;
 }
 
 /** The longest stretches without an arrival at the simulator (where pacing was lost). */
